@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The user-space owner of the XDP data plane: loads bpf/relay.bpf.c through
+ * its skeleton, pins its maps and links under a pin directory, or adopts
+ * what an earlier process pinned there. Used by pierce-relay, piercectl,
+ * the BPF tests and the benchmarks.
+ */
+#ifndef PIERCE_DATAPLANE_H
+#define PIERCE_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "pierce/abi.h"
+
+struct pierce_dp;
+
+struct pierce_dp_opts {
+	const char *pin_dir;            /* NULL: PIERCE_PIN_DIR_DEFAULT; "" : do not pin (tests) */
+	const struct pierce_local *addrs; /* relay addresses; slot fields are assigned here */
+	uint32_t n_addrs;
+	uint16_t port_min;
+	uint32_t port_count;            /* legs map size = n_addrs * port_count */
+	uint32_t fib_ifindex;           /* 0: ingress */
+	uint64_t nh_ttl_ns;             /* 0: PIERCE_NH_TTL_NS */
+	bool adopt_only;                /* fail with -ENOENT unless pinned maps exist (piercectl) */
+};
+
+/* Load and pin, or adopt the pinned maps when present (checking the ABI
+ * version and the legs map geometry: -EPROTO on an ABI mismatch, -EEXIST on
+ * a geometry mismatch). On success *adopted says which happened. */
+int pierce_dp_open(const struct pierce_dp_opts *opts, struct pierce_dp **out, bool *adopted);
+void pierce_dp_close(struct pierce_dp *dp);  /* leaves pinned objects in place */
+/* Remove every pinned object (maps and links): the data plane stops. */
+int pierce_dp_unpin_all(const char *pin_dir);
+
+/* Attach (native unless generic) to ifname, pinning the link as link_<ifname>.
+ * Re-attaching an already-pinned interface is a no-op returning 0. */
+int pierce_dp_attach(struct pierce_dp *dp, const char *ifname, bool generic);
+int pierce_dp_detach(struct pierce_dp *dp, const char *ifname);
+
+int pierce_dp_cfg_get(struct pierce_dp *dp, struct pierce_cfg *out);
+int pierce_dp_cfg_set(struct pierce_dp *dp, const struct pierce_cfg *cfg);
+
+/* legs[] index for (relay address, port), or -ENOENT when not a relay address
+ * or outside the port range. */
+int64_t pierce_dp_leg_index(const struct pierce_cfg *cfg, const struct sockaddr_storage *relay);
+int pierce_dp_leg_get(struct pierce_dp *dp, uint32_t index, struct pierce_leg *out);
+/* Writes the forwarding part (line 0); keeps counters unless reset_counters. */
+int pierce_dp_leg_set(struct pierce_dp *dp, uint32_t index, const struct pierce_leg *leg, bool reset_counters);
+int pierce_dp_leg_clear(struct pierce_dp *dp, uint32_t index);
+uint32_t pierce_dp_leg_count(struct pierce_dp *dp); /* max_entries of the legs map */
+/* Batch read of legs (for rebuilding sessions and dumps): calls fn for each active leg. */
+int pierce_dp_leg_foreach(struct pierce_dp *dp, int (*fn)(uint32_t index, const struct pierce_leg *leg, void *arg), void *arg);
+
+/* Sum of the per-CPU counters. */
+int pierce_dp_stats(struct pierce_dp *dp, struct pierce_stats *out);
+
+/* File descriptors for callers that drive maps or rings themselves. */
+int pierce_dp_prog_fd(struct pierce_dp *dp);
+int pierce_dp_slowpath_fd(struct pierce_dp *dp);
+int pierce_dp_devmap_fd(struct pierce_dp *dp);
+
+/* Names and help text of every reason (from the X-macro in abi.h). */
+const char *pierce_reason_name(unsigned reason);
+const char *pierce_reason_help(unsigned reason);
+
+/* Conversions between sockaddr_storage and the map representation. */
+int pierce_addr_from_sockaddr(const struct sockaddr_storage *ss, struct pierce_addr *a, uint8_t *family, uint16_t *port_be);
+int pierce_addr_to_sockaddr(const struct pierce_addr *a, uint8_t family, uint16_t port_be, struct sockaddr_storage *ss);
+
+/* Make sure pin_dir is on a bpffs, mounting one at pin_dir when it is not. */
+int pierce_dp_ensure_bpffs(const char *pin_dir);
+
+#endif
