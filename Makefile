@@ -21,28 +21,22 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-# Everything under user/ except each daemon's main.c goes into libpierce.a;
-# programs are a main plus the library.
-LIB_SRCS := $(filter-out %/main.c,$(wildcard user/*/*.c))
-LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
-ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
-LIB      := $(BUILD)/libpierce.a
-ASAN_LIB := $(BUILD)/libpierce-asan.a
+# Each user/<dir> becomes build/lib<dir>.a (its main.c excluded); a program
+# or test links its own library and what that one needs, so a change in one
+# component never breaks the build of another.
+COMPONENTS := $(notdir $(wildcard user/*))
+DEPS_common    :=
+DEPS_dataplane := common
+DEPS_relay     := dataplane common
+DEPS_proxy     := common
+DEPS_redirect  := common
+# which libraries each tools/<name> links
+TOOL_DEPS_piercectl := dataplane common
+TOOL_DEPS_rtpgen    := common
+TOOL_DEPS_bench     := dataplane common
 
-DAEMONS  := $(notdir $(patsubst %/main.c,%,$(wildcard user/*/main.c)))
-TOOLS    := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/main.c))))
-PROGS    := $(addprefix $(BUILD)/pierce-,$(DAEMONS)) \
-            $(patsubst %,$(BUILD)/%,$(filter piercectl,$(TOOLS))) \
-            $(patsubst %,$(BUILD)/pierce-%,$(filter-out piercectl,$(TOOLS)))
-
-UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
-UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
-BPFT_SRCS  := $(wildcard tests/bpf/test_*.c)
-BPFT_BINS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
-TEST_HELPERS := $(wildcard tests/lib/*.c)
-
-.PHONY: all deps test test-unit test-bpf test-e2e test-torture demo bench fuzz soak clean install
-all: $(BPF_OBJS) $(SKELS) $(PROGS) $(UNIT_BINS) $(BPFT_BINS)
+.DEFAULT_GOAL := all
+.PHONY: all deps test test-unit test-bpf test-e2e demo bench fuzz soak clean
 
 deps:
 	@tools/deps.sh
@@ -54,6 +48,36 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/pierce/*.h bpf/*.h)
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
+libs_of = $(foreach d,$(1) $(DEPS_$(1)),$(BUILD)/$(2)/lib$(d).a)
+srcs_of = $(filter-out %/main.c,$(wildcard user/$(1)/*.c))
+
+define component
+$(BUILD)/obj/lib$(1).a: $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/asan/lib$(1).a: $(patsubst %.c,$(BUILD)/asan/%.o,$(call srcs_of,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach c,$(COMPONENTS),$(eval $(call component,$(c))))
+
+DAEMONS  := $(notdir $(patsubst %/main.c,%,$(wildcard user/*/main.c)))
+TOOLS    := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/main.c))))
+tool_bin  = $(if $(filter piercectl,$(1)),$(BUILD)/piercectl,$(BUILD)/pierce-$(1))
+PROGS    := $(addprefix $(BUILD)/pierce-,$(DAEMONS)) $(foreach t,$(TOOLS),$(call tool_bin,$(t)))
+
+define daemon
+$(BUILD)/pierce-$(1): $(BUILD)/obj/user/$(1)/main.o $(call libs_of,$(1),obj)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach d,$(DAEMONS),$(eval $(call daemon,$(d))))
+
+define tool
+$(call tool_bin,$(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/$(1)/*.c)) $(foreach d,$(TOOL_DEPS_$(1)),$(BUILD)/obj/lib$(d).a)
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool,$(t))))
+
 $(BUILD)/obj/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -62,26 +86,22 @@ $(BUILD)/asan/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJS)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+# tests/unit/test_<component>_*.c links that component and its needs, built
+# with ASan and UBSan; tests/bpf/test_*.c links the data plane.
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+BPFT_SRCS  := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS  := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
+unit_comp   = $(word 2,$(subst _, ,$(1)))
 
-$(ASAN_LIB): $(ASAN_OBJS)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+define unit_test
+$(BUILD)/tests/unit/$(1): $(BUILD)/asan/tests/unit/$(1).o $(call libs_of,$(call unit_comp,$(1)),asan)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$^ -lcmocka $$(LDLIBS)
+endef
+$(foreach t,$(notdir $(basename $(UNIT_SRCS))),$(eval $(call unit_test,$(t))))
 
-.SECONDEXPANSION:
-$(BUILD)/pierce-%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard user/$$*/main.c tools/$$*/*.c)) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/piercectl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/piercectl/*.c)) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/tests/unit/%: $(BUILD)/asan/tests/unit/%.o $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_HELPERS)) $(ASAN_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
-
-$(BUILD)/tests/bpf/%: $(BUILD)/obj/tests/bpf/%.o $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_HELPERS)) $(LIB)
+$(BUILD)/tests/bpf/%: $(BUILD)/obj/tests/bpf/%.o $(call libs_of,dataplane,obj)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
@@ -111,5 +131,7 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD)
+
+all: $(BPF_OBJS) $(SKELS) $(PROGS) $(UNIT_BINS) $(BPFT_BINS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
