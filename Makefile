@@ -73,7 +73,7 @@ endef
 $(foreach d,$(DAEMONS),$(eval $(call daemon,$(d))))
 
 define tool
-$(call tool_bin,$(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/$(1)/*.c)) $(foreach d,$(TOOL_DEPS_$(1)),$(BUILD)/obj/lib$(d).a)
+$(call tool_bin,$(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/$(1)/*.c)) $(foreach d,$(or $(TOOL_DEPS_$(1)),common),$(BUILD)/obj/lib$(d).a)
 	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool,$(t))))
