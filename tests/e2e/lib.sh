@@ -37,15 +37,16 @@
 #   spawn NS LOG CMD...           runs CMD in NS in the background, output to
 #                                 LOG; sets SPAWNED_PID; killed at teardown
 #   stop_pid PID                  stops a spawned process (TERM, then KILL)
-#   udp_peer NS BIND DEST COUNT SIZE INTERVAL_MS TAG LOG [LINGER_S]
+#   udp_peer NS BIND DEST COUNT SIZE INTERVAL_MS TAG LOG [LINGER_S [DELAY_S]]
 #                                 background UDP endpoint (python): binds
 #                                 BIND (ip:port), sends COUNT datagrams of SIZE
 #                                 bytes to DEST (ip:port, "-" for none) whose
 #                                 payload starts with "TAG <seq>", and writes a
 #                                 line "<src-ip> <src-port> <len> <payload tag>"
 #                                 per datagram received to LOG; exits LINGER_S
-#                                 (default 2) seconds after its last send.
-#                                 Sets SPAWNED_PID.
+#                                 (default 2) seconds after its last send;
+#                                 the first send waits DELAY_S (default 0)
+#                                 after binding. Sets SPAWNED_PID.
 #   udp_send_once NS BIND DEST TAG
 #                                 one datagram, foreground
 # Waiting and checking
@@ -63,6 +64,9 @@
 #   udp_in_datagrams NS           Udp InDatagrams of NS (/proc/net/snmp)
 #   udp_in_errors NS              Udp InErrors of NS
 #   count_lines LOG PATTERN       lines of LOG matching the extended regex
+#   json_get EXPR                 reads JSON on stdin, prints the python
+#                                 expression EXPR over it as d (e.g.
+#                                 'd["fwd_tx"]["packets"]')
 
 BUILD=${BUILD:-build}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -301,7 +305,7 @@ import select, socket, sys, time
 def hp(s):
     h, p = s.rsplit(":", 1)
     return h.strip("[]"), int(p)
-bind, dest, count, size, interval, tag, log, linger = sys.argv[1:9]
+bind, dest, count, size, interval, tag, log, linger, delay = sys.argv[1:10]
 count, size, interval, linger = int(count), int(size), float(interval) / 1000, float(linger)
 bh = hp(bind)
 fam = socket.AF_INET6 if ":" in bh[0] else socket.AF_INET
@@ -309,7 +313,7 @@ s = socket.socket(fam, socket.SOCK_DGRAM)
 s.bind(bh)
 d = hp(dest) if dest != "-" else None
 out = open(log, "w", buffering=1)
-sent, nxt = 0, time.monotonic()
+sent, nxt = 0, time.monotonic() + float(delay)
 end = nxt + linger + count * interval
 while time.monotonic() < end:
     now = time.monotonic()
@@ -330,11 +334,16 @@ while time.monotonic() < end:
 '
 
 udp_peer() {
-	local n=$1 bind=$2 dest=$3 count=$4 size=$5 ival=$6 tag=$7 log=$8 linger=${9:-2}
-	spawn "$n" "$log.err" "$PYTHON" -c "$_UDP_PEER_PY" "$bind" "$dest" "$count" "$size" "$ival" "$tag" "$log" "$linger"
+	local n=$1 bind=$2 dest=$3 count=$4 size=$5 ival=$6 tag=$7 log=$8 linger=${9:-2} delay=${10:-0}
+	spawn "$n" "$log.err" "$PYTHON" -c "$_UDP_PEER_PY" "$bind" "$dest" "$count" "$size" "$ival" "$tag" "$log" \
+		"$linger" "$delay"
 }
 
 udp_send_once() {
-	nsx "$1" "$PYTHON" -c "$_UDP_PEER_PY" "$2" "$3" 1 64 0 "$4" /dev/null 0 ||
+	nsx "$1" "$PYTHON" -c "$_UDP_PEER_PY" "$2" "$3" 1 64 0 "$4" /dev/null 0 0 ||
 		fail "udp send from $1 $2 to $3"
+}
+
+json_get() {
+	"$PYTHON" -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
 }
