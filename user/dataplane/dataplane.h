@@ -23,7 +23,7 @@ struct pierce_dp_opts {
 	uint32_t n_addrs;
 	uint16_t port_min;
 	uint32_t port_count;            /* legs map size = n_addrs * port_count */
-	uint32_t fib_ifindex;           /* 0: ingress */
+	uint32_t fib_ifindex;           /* 0: lo (1), with forwarding turned on for lo only: see dp_fib.c */
 	uint64_t nh_ttl_ns;             /* 0: PIERCE_NH_TTL_NS */
 	bool adopt_only;                /* fail with -ENOENT unless pinned maps exist (piercectl) */
 };
@@ -62,6 +62,7 @@ int pierce_dp_stats(struct pierce_dp *dp, struct pierce_stats *out);
 int pierce_dp_prog_fd(struct pierce_dp *dp);
 int pierce_dp_slowpath_fd(struct pierce_dp *dp);
 int pierce_dp_devmap_fd(struct pierce_dp *dp);
+int pierce_dp_legs_fd(struct pierce_dp *dp);    /* raw entries, next-hop cache included (tests, tools) */
 
 /* Names and help text of every reason (from the X-macro in abi.h). */
 const char *pierce_reason_name(unsigned reason);

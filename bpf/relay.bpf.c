@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pierce's XDP data plane. For every UDP packet to a relay (address, port)
+ * it finds the leg in an array indexed by port, checks the packet's source
+ * (symmetric latching, the RTP Bleed defence), resolves the next hop (cached
+ * in the leg), rewrites addresses, ports and checksums in place and sends the
+ * packet out with XDP_TX or XDP_REDIRECT. Anything else is left untouched.
+ * Every packet increments exactly one per-CPU reason counter.
+ */
+#include "parsing.h"
+#include "csum.h"
+#include "pierce/abi.h"
+
+#define AF_INET  2
+#define AF_INET6 10
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set by user space: n_addrs * port_count */
+	__type(key, __u32);
+	__type(value, struct pierce_leg);
+} legs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pierce_cfg);
+} cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pierce_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PIERCE_SLOWPATH_BYTES);
+} slowpath SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} devmap SEC(".maps");
+
+#define NO_LEG 0xffffffffU
+
+/* What the parser learnt about a packet addressed to a relay port. */
+struct pkt {
+	void *l3;
+	struct udphdr *udp;
+	__u32 saddr[4];   /* v4 in saddr[0], rest zero */
+	__u32 leg_index;
+	__u16 ip_len;     /* IPv4 total length or IPv6 40 + payload length */
+	__u8 family;      /* enum pierce_family */
+};
+
+struct slow_rec {
+	struct pierce_slow_hdr hdr;
+	__u8 frame[PIERCE_SLOW_MAX_FRAME];
+};
+
+static __always_inline int count(__u32 reason, __u64 bytes, int action)
+{
+	__u32 zero = 0;
+	struct pierce_stats *s = bpf_map_lookup_elem(&stats, &zero);
+
+	if (s && reason < PIERCE_R__COUNT) {
+		s->packets[reason]++;
+		s->bytes[reason] += bytes;
+	}
+	return action;
+}
+
+/* Hands the untouched frame to user space when a consumer reads the ring
+ * (XDP_DROP here, user space forwards it); otherwise the kernel gets it. */
+static __always_inline int slow_path(struct xdp_md *ctx, const struct pierce_cfg *c, __u32 reason,
+				     __u32 leg_index, __u64 bytes)
+{
+	struct slow_rec *rec;
+	__u64 orig;
+	__u32 copy;
+
+	if (!(c->flags & PIERCE_CFG_SLOWPATH))
+		return count(reason, bytes, XDP_PASS);
+	rec = bpf_ringbuf_reserve(&slowpath, sizeof(*rec), 0);
+	if (!rec)
+		return count(PIERCE_R_SLOW_RING_FULL, bytes, XDP_PASS);
+	orig = bpf_xdp_get_buff_len(ctx);
+	copy = orig > PIERCE_SLOW_MAX_FRAME ? PIERCE_SLOW_MAX_FRAME : (__u32)orig;
+	if (copy < 1 || copy > PIERCE_SLOW_MAX_FRAME || bpf_xdp_load_bytes(ctx, 0, rec->frame, copy) < 0) {
+		bpf_ringbuf_discard(rec, 0);
+		return count(PIERCE_R_SLOW_RING_FULL, bytes, XDP_PASS);
+	}
+	rec->hdr.reason = reason;
+	rec->hdr.ifindex = ctx->ingress_ifindex;
+	rec->hdr.leg_index = leg_index;
+	rec->hdr.frame_len = (__u16)copy;
+	rec->hdr.orig_len = orig > 0xffff ? 0xffff : (__u16)orig;
+	rec->hdr.ts_ns = bpf_ktime_get_coarse_ns();
+	bpf_ringbuf_submit(rec, 0);
+	return count(reason, bytes, XDP_DROP);
+}
+
+/* Position of addr in cfg.addrs as the leg slot, or -1. */
+static __always_inline int find_local(const struct pierce_cfg *c, __u8 family, const __u32 *addr)
+{
+	__u32 n = c->n_addrs;
+
+	for (int i = 0; i < PIERCE_MAX_ADDRS; i++) {
+		const struct pierce_local *l = &c->addrs[i];
+		const __u32 *a = (const __u32 *)l->addr.addr_be;
+
+		if (i >= n)
+			break;
+		if (l->family != family || a[0] != addr[0])
+			continue;
+		if (family == PIERCE_AF_INET6 && (a[1] != addr[1] || a[2] != addr[2] || a[3] != addr[3]))
+			continue;
+		return (int)l->slot;
+	}
+	return -1;
+}
+
+static __always_inline int port_offset(const struct pierce_cfg *c, __be16 dport_be)
+{
+	__u32 off = (__u32)bpf_ntohs(dport_be) - c->port_min;
+
+	return off < c->port_count ? (int)off : -1;
+}
+
+static __always_inline bool addr_eq(const struct pierce_addr *a, __u8 family, const __u32 *ip)
+{
+	const __u32 *w = (const __u32 *)a->addr_be;
+
+	if (w[0] != ip[0])
+		return false;
+	return family == PIERCE_AF_INET || (w[1] == ip[1] && w[2] == ip[2] && w[3] == ip[3]);
+}
+
+static __always_inline void addr_set(struct pierce_addr *a, const __u32 *ip)
+{
+	__u32 *w = (__u32 *)a->addr_be;
+
+	w[0] = ip[0];
+	w[1] = ip[1];
+	w[2] = ip[2];
+	w[3] = ip[3];
+}
+
+/* Learn the exact source and make it the destination of the opposite leg. */
+static __always_inline void latch(struct pierce_leg *leg, const struct pkt *p, __be16 sport)
+{
+	struct pierce_leg *peer;
+	__u32 peer_index;
+
+	addr_set(&leg->allow, p->saddr);
+	leg->allow_port_be = sport;
+	leg->allow_family = p->family;
+	leg->flags |= PIERCE_LEG_LATCHED;
+	if (!(leg->flags & PIERCE_LEG_HAS_PEER))
+		return;
+	peer_index = leg->peer_index;
+	peer = bpf_map_lookup_elem(&legs, &peer_index);
+	if (!peer)
+		return;
+	addr_set(&peer->dst, p->saddr);
+	peer->dst_port_be = sport;
+	peer->dst_family = p->family;
+	peer->nh_stamp_ns = 0; /* new destination: next hop must be looked up again */
+	peer->flags |= PIERCE_LEG_HAS_DEST;
+}
+
+/* The source policy of abi.h: true when the packet may be forwarded. */
+static __always_inline bool source_ok(struct pierce_leg *leg, const struct pkt *p)
+{
+	__be16 sport = p->udp->source;
+	__u8 flags = leg->flags;
+	bool latched = flags & PIERCE_LEG_LATCHED;
+
+	if (leg->policy == PIERCE_SRC_TRUST)
+		return true;
+	if (!(flags & PIERCE_LEG_ANY_SRC) || latched) {
+		if (leg->allow_family != p->family || !addr_eq(&leg->allow, p->family, p->saddr))
+			return false;
+	}
+	if (latched) {
+		if (sport == leg->allow_port_be)
+			return true;
+		if (leg->policy != PIERCE_SRC_RELATCH)
+			return false;
+	} else if (leg->allow_port_be && sport != leg->allow_port_be) {
+		return false;
+	}
+	latch(leg, p, sport);
+	return true;
+}
+
+/* Next hop from the leg's cache, refreshed with bpf_fib_lookup when stale.
+ * Returns 0 or the slow-path reason. */
+static __always_inline __u32 next_hop(struct xdp_md *ctx, const struct pierce_cfg *c, struct pierce_leg *leg,
+				      const struct pkt *p, __u64 now)
+{
+	struct bpf_fib_lookup fib = {};
+	__u64 stamp = leg->nh_stamp_ns;
+	long rc;
+
+	if (stamp && c->nh_ttl_ns && now - stamp <= c->nh_ttl_ns)
+		return 0;
+	fib.l4_protocol = IPPROTO_UDP;
+	fib.sport = leg->src_port_be;
+	fib.dport = leg->dst_port_be;
+	fib.tot_len = p->ip_len;
+	fib.ifindex = c->fib_ifindex ? c->fib_ifindex : ctx->ingress_ifindex;
+	if (p->family == PIERCE_AF_INET) {
+		fib.family = AF_INET;
+		fib.tos = ((struct iphdr *)p->l3)->tos;
+		fib.ipv4_src = *(__u32 *)leg->src.addr_be;
+		fib.ipv4_dst = *(__u32 *)leg->dst.addr_be;
+	} else {
+		fib.family = AF_INET6;
+		fib.flowinfo = *(__be32 *)p->l3 & bpf_htonl(0x0fffffff);
+		__builtin_memcpy(fib.ipv6_src, leg->src.addr_be, 16);
+		__builtin_memcpy(fib.ipv6_dst, leg->dst.addr_be, 16);
+	}
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return PIERCE_R_SLOW_NO_NEIGH;
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return PIERCE_R_SLOW_FIB;
+	__builtin_memcpy(leg->nh_dmac, fib.dmac, 6);
+	__builtin_memcpy(leg->nh_smac, fib.smac, 6);
+	leg->nh_ifindex = fib.ifindex;
+	leg->nh_stamp_ns = now ? now : 1;
+	return 0;
+}
+
+static __always_inline void rewrite_v4(struct pierce_leg *leg, struct pkt *p)
+{
+	struct iphdr *ip = p->l3;
+	struct udphdr *udp = p->udp;
+	__u32 new_src = *(__u32 *)leg->src.addr_be;
+	__u32 new_dst = *(__u32 *)leg->dst.addr_be;
+	__u64 addrs = 0, ports = 0, tos = 0;
+
+	addrs = csum_delta32(addrs, ip->saddr, new_src);
+	addrs = csum_delta32(addrs, ip->daddr, new_dst);
+	if (leg->flags & PIERCE_LEG_SET_DSCP) {
+		__u16 old_word = *(__u16 *)ip;
+
+		ip->tos = (__u8)(leg->dscp << 2) | (ip->tos & 0x3);
+		tos = csum_delta16(0, old_word, *(__u16 *)ip);
+	}
+	ip->saddr = new_src;
+	ip->daddr = new_dst;
+	ip->check = csum_apply(ip->check, addrs + tos);
+	if (udp->check) { /* zero: the sender chose no checksum, keep it so */
+		ports = csum_delta16(ports, udp->source, leg->src_port_be);
+		ports = csum_delta16(ports, udp->dest, leg->dst_port_be);
+		udp->check = csum_apply_udp(udp->check, addrs + ports);
+	}
+	udp->source = leg->src_port_be;
+	udp->dest = leg->dst_port_be;
+}
+
+static __always_inline void rewrite_v6(struct pierce_leg *leg, struct pkt *p)
+{
+	struct ipv6hdr *ip6 = p->l3;
+	struct udphdr *udp = p->udp;
+	__u32 *s = (__u32 *)&ip6->saddr, *d = (__u32 *)&ip6->daddr;
+	const __u32 *ns = (const __u32 *)leg->src.addr_be, *nd = (const __u32 *)leg->dst.addr_be;
+	__u64 delta = 0;
+
+	if (leg->flags & PIERCE_LEG_SET_DSCP) {
+		__u32 w = bpf_ntohl(*(__be32 *)ip6);
+		__u32 tc = (w >> 20) & 0xff;
+
+		tc = ((__u32)leg->dscp << 2) | (tc & 0x3);
+		*(__be32 *)ip6 = bpf_htonl((w & ~(0xffU << 20)) | (tc << 20));
+	}
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		delta = csum_delta32(delta, s[i], ns[i]);
+		delta = csum_delta32(delta, d[i], nd[i]);
+		s[i] = ns[i];
+		d[i] = nd[i];
+	}
+	delta = csum_delta16(delta, udp->source, leg->src_port_be);
+	delta = csum_delta16(delta, udp->dest, leg->dst_port_be);
+	udp->check = csum_apply_udp(udp->check, delta);
+	udp->source = leg->src_port_be;
+	udp->dest = leg->dst_port_be;
+}
+
+/* From a parsed packet on an active leg to the verdict. */
+static __always_inline int relay(struct xdp_md *ctx, const struct pierce_cfg *c, struct ethhdr *eth,
+				 struct pierce_leg *leg, struct pkt *p, __u64 bytes)
+{
+	__u32 ifindex, reason;
+	__u64 now;
+
+	if (!source_ok(leg, p))
+		return count(PIERCE_R_DROP_SRC, bytes, XDP_DROP);
+	if (!(leg->flags & PIERCE_LEG_HAS_DEST))
+		return count(PIERCE_R_SLOW_NO_DEST, bytes, XDP_DROP);
+	if (leg->dst_family != p->family)
+		return slow_path(ctx, c, PIERCE_R_SLOW_XFAMILY, p->leg_index, bytes);
+
+	now = bpf_ktime_get_coarse_ns();
+	__sync_fetch_and_add(&leg->packets, 1);
+	__sync_fetch_and_add(&leg->bytes, bytes);
+	leg->last_seen_ns = now;
+	if (!leg->first_seen_ns)
+		leg->first_seen_ns = now;
+
+	/* Everything that can refuse the packet runs before the first write. */
+	reason = next_hop(ctx, c, leg, p, now);
+	if (reason)
+		return slow_path(ctx, c, reason, p->leg_index, bytes);
+	ifindex = leg->nh_ifindex;
+	if (ifindex != ctx->ingress_ifindex && bpf_redirect_map(&devmap, ifindex, 0) != XDP_REDIRECT)
+		return slow_path(ctx, c, PIERCE_R_SLOW_NO_DEVMAP, p->leg_index, bytes);
+
+	__builtin_memcpy(eth->h_dest, leg->nh_dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, leg->nh_smac, ETH_ALEN);
+	if (p->family == PIERCE_AF_INET)
+		rewrite_v4(leg, p);
+	else
+		rewrite_v6(leg, p);
+	if (ifindex == ctx->ingress_ifindex)
+		return count(PIERCE_R_FWD_TX, bytes, XDP_TX);
+	return count(PIERCE_R_FWD_REDIRECT, bytes, XDP_REDIRECT);
+}
+
+/* Leg of a relay port, or a verdict. Returns NULL with *action set. */
+static __always_inline struct pierce_leg *lookup_leg(const struct pierce_cfg *c, int slot, __be16 dport_be,
+						     struct pkt *p)
+{
+	int off = port_offset(c, dport_be);
+	__u32 index;
+
+	if (off < 0)
+		return NULL;
+	index = (__u32)slot * c->port_count + (__u32)off;
+	p->leg_index = index;
+	return bpf_map_lookup_elem(&legs, &index);
+}
+
+#define VERDICT(reason) count(PIERCE_R_##reason, bytes, XDP_PASS)
+
+static __always_inline int handle_v4(struct xdp_md *ctx, const struct pierce_cfg *c, struct ethhdr *eth,
+				     struct cursor *cur, __u64 bytes)
+{
+	struct iphdr *ip = parse_ipv4(cur);
+	struct pierce_leg *leg;
+	struct pkt p = {};
+	__u16 frag, hlen, tot, ulen;
+	int slot;
+
+	if (!ip)
+		return VERDICT(PASS_MALFORMED);
+	if (ip->version != 4 || ip->ihl < 5)
+		return VERDICT(PASS_MALFORMED);
+	p.saddr[0] = ip->saddr;
+	p.family = PIERCE_AF_INET;
+	p.l3 = ip;
+	slot = find_local(c, PIERCE_AF_INET, &ip->daddr);
+	if (slot < 0)
+		return VERDICT(NOT_OURS);
+	if (ip->protocol != IPPROTO_UDP)
+		return VERDICT(PASS_NOT_UDP);
+	frag = bpf_ntohs(ip->frag_off);
+	if (frag & PIERCE_V4_OFFSET) /* no UDP header: the kernel reassembles */
+		return VERDICT(SLOW_FRAGMENT);
+	hlen = ip->ihl * 4;
+	p.udp = (void *)ip + hlen;
+	if ((void *)(p.udp + 1) > cur->end)
+		return VERDICT(PASS_MALFORMED);
+	leg = lookup_leg(c, slot, p.udp->dest, &p);
+	if (!leg)
+		return VERDICT(NOT_OURS);
+	if (!(leg->flags & PIERCE_LEG_ACTIVE))
+		return count(PIERCE_R_DROP_INACTIVE, bytes, XDP_DROP);
+	if (frag & PIERCE_V4_MF)
+		return slow_path(ctx, c, PIERCE_R_SLOW_FRAGMENT, p.leg_index, bytes);
+	if (hlen != sizeof(*ip))
+		return slow_path(ctx, c, PIERCE_R_SLOW_IP_OPTIONS, p.leg_index, bytes);
+	tot = bpf_ntohs(ip->tot_len);
+	ulen = bpf_ntohs(p.udp->len);
+	if (tot < sizeof(*ip) + sizeof(struct udphdr) || (void *)ip + tot > cur->end ||
+	    ulen < sizeof(struct udphdr) || ulen > tot - sizeof(*ip))
+		return count(PIERCE_R_DROP_MALFORMED, bytes, XDP_DROP);
+	p.ip_len = tot;
+	return relay(ctx, c, eth, leg, &p, bytes);
+}
+
+/* Walks IPv6 extension headers to the UDP header (so a relay port can be
+ * told from anything else). *ext and *frag say what was crossed; returns
+ * the next header, or 255 (reserved) when the walk is cut short. */
+static __always_inline __u8 skip_v6_ext(struct cursor *cur, __u8 nexthdr, bool *ext, bool *frag, bool *later_frag)
+{
+	for (int i = 0; i < PIERCE_MAX_V6_EXT; i++) {
+		struct pierce_v6_opt *o = cur->pos;
+		struct pierce_v6_frag *f;
+
+		switch (nexthdr) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+		case IPPROTO_MH:
+		case IPPROTO_AH: /* AH counts its length in 4-byte units, minus 2 */
+			if ((void *)(o + 1) > cur->end)
+				return 255;
+			cur->pos += nexthdr == IPPROTO_AH ? (o->hdrlen + 2) * 4 : (o->hdrlen + 1) * 8;
+			nexthdr = o->nexthdr;
+			*ext = true;
+			break;
+		case IPPROTO_FRAGMENT:
+			f = cursor_take(cur, sizeof(*f));
+			if (!f)
+				return 255;
+			*frag = true;
+			if (f->frag_off & bpf_htons(PIERCE_V6_FRAG_OFFSET)) {
+				*later_frag = true;
+				return 255;
+			}
+			nexthdr = f->nexthdr;
+			break;
+		default:
+			return nexthdr;
+		}
+	}
+	return 255;
+}
+
+static __always_inline int handle_v6(struct xdp_md *ctx, const struct pierce_cfg *c, struct ethhdr *eth,
+				     struct cursor *cur, __u64 bytes)
+{
+	struct ipv6hdr *ip6 = parse_ipv6(cur);
+	bool ext = false, frag = false, later_frag = false;
+	struct pierce_leg *leg;
+	struct pkt p = {};
+	__u16 plen, ulen;
+	__u8 nexthdr;
+	int slot;
+
+	if (!ip6)
+		return VERDICT(PASS_MALFORMED);
+	if (ip6->version != 6)
+		return VERDICT(PASS_MALFORMED);
+	__builtin_memcpy(p.saddr, &ip6->saddr, 16);
+	p.family = PIERCE_AF_INET6;
+	p.l3 = ip6;
+	slot = find_local(c, PIERCE_AF_INET6, (const __u32 *)&ip6->daddr);
+	if (slot < 0)
+		return VERDICT(NOT_OURS);
+	nexthdr = skip_v6_ext(cur, ip6->nexthdr, &ext, &frag, &later_frag);
+	if (later_frag) /* no UDP header: the kernel reassembles */
+		return VERDICT(SLOW_FRAGMENT);
+	if (nexthdr == 255) /* cut short: cannot tell the port, leave it alone */
+		return ext ? VERDICT(SLOW_IPV6_EXT) : VERDICT(PASS_MALFORMED);
+	if (nexthdr != IPPROTO_UDP)
+		return VERDICT(PASS_NOT_UDP);
+	p.udp = parse_udp(cur);
+	if (!p.udp)
+		return VERDICT(PASS_MALFORMED);
+	leg = lookup_leg(c, slot, p.udp->dest, &p);
+	if (!leg)
+		return VERDICT(NOT_OURS);
+	if (!(leg->flags & PIERCE_LEG_ACTIVE))
+		return count(PIERCE_R_DROP_INACTIVE, bytes, XDP_DROP);
+	if (frag)
+		return slow_path(ctx, c, PIERCE_R_SLOW_FRAGMENT, p.leg_index, bytes);
+	if (ext)
+		return slow_path(ctx, c, PIERCE_R_SLOW_IPV6_EXT, p.leg_index, bytes);
+	plen = bpf_ntohs(ip6->payload_len);
+	ulen = bpf_ntohs(p.udp->len);
+	/* a zero UDP checksum is invalid over IPv6 (RFC 8200): receivers drop it */
+	if (plen < sizeof(struct udphdr) || (void *)(ip6 + 1) + plen > cur->end ||
+	    ulen < sizeof(struct udphdr) || ulen > plen || !p.udp->check)
+		return count(PIERCE_R_DROP_MALFORMED, bytes, XDP_DROP);
+	p.ip_len = sizeof(*ip6) + plen;
+	return relay(ctx, c, eth, leg, &p, bytes);
+}
+
+SEC("xdp")
+int pierce_relay(struct xdp_md *ctx)
+{
+	struct cursor cur = { .pos = (void *)(long)ctx->data, .end = (void *)(long)ctx->data_end };
+	__u64 bytes = cur.end - cur.pos;
+	struct pierce_cfg *c;
+	struct ethhdr *eth;
+	__u32 zero = 0;
+	__be16 proto;
+
+	c = bpf_map_lookup_elem(&cfg, &zero);
+	if (!c) /* cannot happen for an array; keeps the verifier and the promise */
+		return VERDICT(NOT_OURS);
+	eth = parse_eth(&cur, &proto);
+	if (!eth)
+		return VERDICT(PASS_MALFORMED);
+	if (proto == bpf_htons(ETH_P_IP))
+		return handle_v4(ctx, c, eth, &cur, bytes);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return handle_v6(ctx, c, eth, &cur, bytes);
+	return VERDICT(NOT_OURS);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

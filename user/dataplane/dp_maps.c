@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Reading and writing the configuration, the legs and the counters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "dp_internal.h"
+#include "log.h"
+
+#define LEG_LINE0 offsetof(struct pierce_leg, nh_dmac)
+#define FOREACH_BATCH 1024
+
+int pierce_dp_cfg_get(struct pierce_dp *dp, struct pierce_cfg *out)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(dp->cfg_fd, &zero, out) < 0 ? -errno : 0;
+}
+
+int pierce_dp_cfg_set(struct pierce_dp *dp, const struct pierce_cfg *cfg)
+{
+	__u32 zero = 0;
+	int err;
+
+	if (cfg->abi_version != PIERCE_ABI_VERSION || cfg->n_addrs > PIERCE_MAX_ADDRS ||
+	    (uint64_t)cfg->n_addrs * cfg->port_count > dp->legs_max ||
+	    (uint32_t)cfg->port_min + cfg->port_count > 65536)
+		return -EINVAL;
+	if (cfg->fib_ifindex == 1) {
+		err = dp_enable_lo_forwarding();
+		if (err)
+			return err;
+	}
+	return bpf_map_update_elem(dp->cfg_fd, &zero, cfg, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int pierce_dp_leg_get(struct pierce_dp *dp, uint32_t index, struct pierce_leg *out)
+{
+	if (index >= dp->legs_max)
+		return -ENOENT;
+	return bpf_map_lookup_elem(dp->legs_fd, &index, out) < 0 ? -errno : 0;
+}
+
+int pierce_dp_leg_set(struct pierce_dp *dp, uint32_t index, const struct pierce_leg *leg, bool reset_counters)
+{
+	struct pierce_leg cur;
+	int err;
+
+	err = pierce_dp_leg_get(dp, index, &cur);
+	if (err)
+		return err;
+	/* A new destination or source needs a new next hop. */
+	if (reset_counters || memcmp(&cur.dst, &leg->dst, sizeof(cur.dst)) ||
+	    memcmp(&cur.src, &leg->src, sizeof(cur.src)) || cur.dst_family != leg->dst_family)
+		cur.nh_stamp_ns = 0;
+	if (reset_counters) {
+		memset(&cur, 0, sizeof(cur));
+	}
+	/* Counters may move between read and write; a lost increment beats a lock
+	 * on the hot path. */
+	memcpy(&cur, leg, LEG_LINE0);
+	return bpf_map_update_elem(dp->legs_fd, &index, &cur, BPF_EXIST) < 0 ? -errno : 0;
+}
+
+int pierce_dp_leg_clear(struct pierce_dp *dp, uint32_t index)
+{
+	struct pierce_leg zero = {};
+
+	if (index >= dp->legs_max)
+		return -ENOENT;
+	return bpf_map_update_elem(dp->legs_fd, &index, &zero, BPF_EXIST) < 0 ? -errno : 0;
+}
+
+uint32_t pierce_dp_leg_count(struct pierce_dp *dp)
+{
+	return dp->legs_max;
+}
+
+int pierce_dp_leg_foreach(struct pierce_dp *dp, int (*fn)(uint32_t index, const struct pierce_leg *leg, void *arg),
+			  void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+	struct pierce_leg *vals = NULL;
+	__u32 *keys = NULL, next = 0;
+	bool first = true, done = false;
+	int err = 0;
+
+	keys = calloc(FOREACH_BATCH, sizeof(*keys));
+	vals = calloc(FOREACH_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done) {
+		__u32 n = FOREACH_BATCH;
+
+		if (bpf_map_lookup_batch(dp->legs_fd, first ? NULL : &next, &next, keys, vals, &n, &bopts) < 0) {
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			done = true; /* ENOENT: the last batch, n holds its size */
+		}
+		first = false;
+		for (__u32 i = 0; i < n; i++) {
+			if (!(vals[i].flags & PIERCE_LEG_ACTIVE))
+				continue;
+			err = fn(keys[i], &vals[i], arg);
+			if (err)
+				goto out;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int pierce_dp_stats(struct pierce_dp *dp, struct pierce_stats *out)
+{
+	struct pierce_stats *percpu;
+	__u32 zero = 0;
+	int err = 0;
+
+	percpu = calloc((size_t)dp->ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(dp->stats_fd, &zero, percpu) < 0) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < dp->ncpus; c++) {
+		for (int r = 0; r < PIERCE_R__COUNT; r++) {
+			out->packets[r] += percpu[c].packets[r];
+			out->bytes[r] += percpu[c].bytes[r];
+		}
+	}
+out:
+	free(percpu);
+	return err;
+}
+
+int pierce_dp_prog_fd(struct pierce_dp *dp) { return dp->prog_fd; }
+int pierce_dp_slowpath_fd(struct pierce_dp *dp) { return dp->slow_fd; }
+int pierce_dp_devmap_fd(struct pierce_dp *dp) { return dp->devmap_fd; }
+int pierce_dp_legs_fd(struct pierce_dp *dp) { return dp->legs_fd; }

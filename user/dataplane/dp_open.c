@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Lifecycle of the data plane (libbpf-bootstrap style): open the skeleton,
+ * size the legs map or reuse the pinned maps, load, pin, and initialise the
+ * configuration. A restarted relay adopts what its predecessor pinned, so
+ * media keeps flowing through the pinned XDP links meanwhile.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dp_internal.h"
+#include "log.h"
+#include "relay.skel.h"
+
+#define LO_IFINDEX 1
+
+struct dp_map_pin {
+	const char *name;
+	size_t off; /* of the struct bpf_map * in struct relay_bpf's maps */
+};
+
+static const struct dp_map_pin map_pins[] = {
+	{ PIERCE_PIN_LEGS, offsetof(struct relay_bpf, maps.legs) },
+	{ PIERCE_PIN_CFG, offsetof(struct relay_bpf, maps.cfg) },
+	{ PIERCE_PIN_STATS, offsetof(struct relay_bpf, maps.stats) },
+	{ PIERCE_PIN_SLOWPATH, offsetof(struct relay_bpf, maps.slowpath) },
+	{ PIERCE_PIN_DEVMAP, offsetof(struct relay_bpf, maps.devmap) },
+};
+#define N_MAPS (sizeof(map_pins) / sizeof(map_pins[0]))
+
+static struct bpf_map *skel_map(struct relay_bpf *skel, size_t i)
+{
+	return *(struct bpf_map **)((char *)skel + map_pins[i].off);
+}
+
+static int check_opts(const struct pierce_dp_opts *o)
+{
+	if (o->adopt_only && o->n_addrs == 0 && o->port_count == 0)
+		return 0; /* an inspector that takes whatever geometry is pinned */
+	if (o->n_addrs == 0 || o->n_addrs > PIERCE_MAX_ADDRS || !o->addrs) {
+		log_err("dataplane: need 1..%d relay addresses, got %u", PIERCE_MAX_ADDRS, o->n_addrs);
+		return -EINVAL;
+	}
+	if (o->port_count == 0 || (uint32_t)o->port_min + o->port_count > 65536) {
+		log_err("dataplane: bad port range %u+%u", o->port_min, o->port_count);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < o->n_addrs; i++) {
+		if (o->addrs[i].family != PIERCE_AF_INET && o->addrs[i].family != PIERCE_AF_INET6) {
+			log_err("dataplane: relay address %u has no family", i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void cfg_from_opts(const struct pierce_dp_opts *o, struct pierce_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->abi_version = PIERCE_ABI_VERSION;
+	c->n_addrs = o->n_addrs;
+	c->port_min = o->port_min;
+	c->port_count = o->port_count;
+	c->fib_ifindex = o->fib_ifindex ? o->fib_ifindex : LO_IFINDEX;
+	c->nh_ttl_ns = o->nh_ttl_ns ? o->nh_ttl_ns : PIERCE_NH_TTL_NS;
+	for (uint32_t i = 0; i < o->n_addrs; i++) {
+		c->addrs[i] = o->addrs[i];
+		c->addrs[i].slot = i;
+	}
+}
+
+/* The pinned maps must be of this ABI and, when the caller says, of its geometry. */
+static int check_pinned(int cfg_fd, int legs_fd, const struct pierce_dp_opts *o, uint32_t *legs_max)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	struct pierce_cfg cur, want;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(cfg_fd, &zero, &cur) < 0 || bpf_obj_get_info_by_fd(legs_fd, &info, &info_len) < 0)
+		return -errno;
+	if (cur.abi_version != PIERCE_ABI_VERSION) {
+		log_err("dataplane: pinned maps have ABI %u, this build speaks %u", cur.abi_version,
+			PIERCE_ABI_VERSION);
+		return -EPROTO;
+	}
+	if (info.value_size != sizeof(struct pierce_leg) || info.max_entries != (__u64)cur.n_addrs * cur.port_count) {
+		log_err("dataplane: pinned legs map does not match its cfg");
+		return -EPROTO;
+	}
+	*legs_max = info.max_entries;
+	if (o->n_addrs == 0 && o->port_count == 0)
+		return 0;
+	cfg_from_opts(o, &want);
+	if (cur.n_addrs != want.n_addrs || cur.port_min != want.port_min || cur.port_count != want.port_count ||
+	    memcmp(cur.addrs, want.addrs, sizeof(cur.addrs))) {
+		log_err("dataplane: pinned maps serve other addresses or ports (%u addrs, %u+%u); "
+			"unpin them to change the geometry", cur.n_addrs, cur.port_min, cur.port_count);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static void fds_from_skel(struct pierce_dp *dp)
+{
+	dp->legs_fd = bpf_map__fd(dp->skel->maps.legs);
+	dp->cfg_fd = bpf_map__fd(dp->skel->maps.cfg);
+	dp->stats_fd = bpf_map__fd(dp->skel->maps.stats);
+	dp->slow_fd = bpf_map__fd(dp->skel->maps.slowpath);
+	dp->devmap_fd = bpf_map__fd(dp->skel->maps.devmap);
+	dp->prog_fd = bpf_program__fd(dp->skel->progs.pierce_relay);
+}
+
+/* piercectl: the pinned maps only, no program loaded. */
+static int open_pinned_only(struct pierce_dp *dp, const struct pierce_dp_opts *o)
+{
+	int *fds[N_MAPS] = { &dp->legs_fd, &dp->cfg_fd, &dp->stats_fd, &dp->slow_fd, &dp->devmap_fd };
+	char path[PATH_MAX];
+	int err;
+
+	for (size_t i = 0; i < N_MAPS; i++) {
+		err = dp_pin_path(path, sizeof(path), dp->pin_dir, map_pins[i].name);
+		if (err)
+			return err;
+		*fds[i] = dp->owned_fds[i] = bpf_obj_get(path);
+		if (*fds[i] < 0)
+			return errno == ENOENT ? -ENOENT : -errno;
+	}
+	return check_pinned(dp->cfg_fd, dp->legs_fd, o, &dp->legs_max);
+}
+
+/* Reuses every pinned map before load; *adopted when legs and cfg were pinned. */
+static int reuse_pinned(struct pierce_dp *dp, const struct pierce_dp_opts *o, bool *adopted)
+{
+	int fds[N_MAPS];
+	char path[PATH_MAX];
+	int err = 0;
+
+	for (size_t i = 0; i < N_MAPS; i++) {
+		fds[i] = -1;
+		if (!dp->pin_dir[0])
+			continue;
+		err = dp_pin_path(path, sizeof(path), dp->pin_dir, map_pins[i].name);
+		if (err)
+			goto out;
+		fds[i] = bpf_obj_get(path);
+		if (fds[i] < 0 && errno != ENOENT) {
+			err = -errno;
+			log_err("dataplane: cannot open pinned %s: %s", path, strerror(errno));
+			goto out;
+		}
+	}
+	*adopted = fds[0] >= 0 && fds[1] >= 0;
+	if (*adopted) {
+		err = check_pinned(fds[1], fds[0], o, &dp->legs_max);
+		if (err)
+			goto out;
+	} else if (fds[0] >= 0 || fds[1] >= 0) {
+		log_err("dataplane: %s holds only one of legs/cfg; unpin it", dp->pin_dir);
+		err = -EEXIST;
+		goto out;
+	} else {
+		dp->legs_max = o->n_addrs * o->port_count;
+		err = bpf_map__set_max_entries(dp->skel->maps.legs, dp->legs_max);
+		if (err)
+			goto out;
+	}
+	for (size_t i = 0; i < N_MAPS; i++) {
+		if (fds[i] < 0)
+			continue;
+		err = bpf_map__reuse_fd(skel_map(dp->skel, i), fds[i]);
+		if (err) {
+			log_err("dataplane: cannot reuse pinned %s: %s", map_pins[i].name, strerror(-err));
+			goto out;
+		}
+	}
+out:
+	for (size_t i = 0; i < N_MAPS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return err;
+}
+
+static int pin_new_maps(struct pierce_dp *dp)
+{
+	char path[PATH_MAX];
+	int err;
+
+	for (size_t i = 0; i < N_MAPS; i++) {
+		err = dp_pin_path(path, sizeof(path), dp->pin_dir, map_pins[i].name);
+		if (err)
+			return err;
+		if (access(path, F_OK) == 0)
+			continue; /* the reused one */
+		err = bpf_map__pin(skel_map(dp->skel, i), path);
+		if (err) {
+			log_err("dataplane: cannot pin %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int pierce_dp_open(const struct pierce_dp_opts *opts, struct pierce_dp **out, bool *adopted)
+{
+	const char *pin_dir = opts->pin_dir ? opts->pin_dir : PIERCE_PIN_DIR_DEFAULT;
+	struct pierce_dp *dp = NULL;
+	struct pierce_cfg c;
+	bool was_pinned = false;
+	__u32 zero = 0;
+	int err;
+
+	*out = NULL;
+	err = check_opts(opts);
+	if (err)
+		return err;
+	if (strlen(pin_dir) >= sizeof(dp->pin_dir))
+		return -ENAMETOOLONG;
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	strcpy(dp->pin_dir, pin_dir);
+	dp->legs_fd = dp->cfg_fd = dp->stats_fd = dp->slow_fd = dp->devmap_fd = dp->prog_fd = -1;
+	for (size_t i = 0; i < N_MAPS; i++)
+		dp->owned_fds[i] = -1;
+	for (size_t i = 0; i < DP_MAX_UNPINNED_LINKS; i++)
+		dp->links[i].fd = -1;
+	dp->ncpus = libbpf_num_possible_cpus();
+	if (dp->ncpus <= 0) {
+		err = dp->ncpus ? dp->ncpus : -EINVAL;
+		goto out;
+	}
+	if (dp->pin_dir[0]) {
+		err = pierce_dp_ensure_bpffs(dp->pin_dir);
+		if (err)
+			goto out;
+	}
+	if (opts->adopt_only) {
+		err = dp->pin_dir[0] ? open_pinned_only(dp, opts) : -EINVAL;
+		was_pinned = true;
+		goto out;
+	}
+
+	dp->skel = relay_bpf__open();
+	if (!dp->skel) {
+		err = -errno;
+		log_err("dataplane: cannot open the BPF skeleton: %s", strerror(errno));
+		goto out;
+	}
+	err = reuse_pinned(dp, opts, &was_pinned);
+	if (err)
+		goto out;
+	err = relay_bpf__load(dp->skel);
+	if (err) {
+		log_err("dataplane: cannot load the XDP program: %s", strerror(-err));
+		goto out;
+	}
+	fds_from_skel(dp);
+	if (!was_pinned) {
+		cfg_from_opts(opts, &c);
+		if (bpf_map_update_elem(dp->cfg_fd, &zero, &c, BPF_ANY) < 0) {
+			err = -errno;
+			goto out;
+		}
+	} else if (bpf_map_lookup_elem(dp->cfg_fd, &zero, &c) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (dp->pin_dir[0]) {
+		err = pin_new_maps(dp);
+		if (err)
+			goto out;
+	}
+	if (c.fib_ifindex == LO_IFINDEX) {
+		err = dp_enable_lo_forwarding();
+		if (err)
+			goto out;
+	}
+	log_info("dataplane: %s %u legs (%u addresses x %u ports from %u)%s%s",
+		 was_pinned ? "adopted" : "loaded", dp->legs_max, c.n_addrs, c.port_count, c.port_min,
+		 dp->pin_dir[0] ? ", pinned at " : "", dp->pin_dir);
+out:
+	if (err) {
+		pierce_dp_close(dp);
+		return err;
+	}
+	if (adopted)
+		*adopted = was_pinned;
+	*out = dp;
+	return 0;
+}
+
+void pierce_dp_close(struct pierce_dp *dp)
+{
+	if (!dp)
+		return;
+	for (size_t i = 0; i < DP_MAX_UNPINNED_LINKS; i++)
+		if (dp->links[i].fd >= 0)
+			close(dp->links[i].fd); /* unpinned links detach with their last fd */
+	for (size_t i = 0; i < N_MAPS; i++)
+		if (dp->owned_fds[i] >= 0)
+			close(dp->owned_fds[i]);
+	relay_bpf__destroy(dp->skel);
+	free(dp);
+}
