@@ -24,15 +24,17 @@
 #                                 checksum offload off on both ends
 #   route_default NS VIA          default route of NS via VIA
 #   ip_forward_on NS              IPv4 and IPv6 forwarding on in NS (routers)
-#   nat_masquerade NS OUT_IF SRC_CIDR
+#   nat_masquerade NS OUT_IF SRC_CIDR [PORTS]
 #                                 nftables masquerade of SRC_CIDR leaving OUT_IF
-#                                 in NS (turns forwarding on)
+#                                 in NS (turns forwarding on); PORTS ("A-B")
+#                                 maps source ports into that range, so the
+#                                 post-NAT port differs from the private one
 #   xdp_pass_attach NS IF         attaches $BUILD/bpf/pass.bpf.o natively: the
 #                                 peer of an XDP_TX/REDIRECT veth needs one
 #   bpffs_dir NAME                prints a fresh directory on its own bpffs
 #                                 (visible inside every namespace; unmounted
 #                                 at teardown); use it as a pin directory
-#   neigh_resolve NS IP           pings IP once so NS has its neighbour entry
+#   neigh_resolve NS IP           makes NS resolve the neighbour entry of IP
 # Processes
 #   spawn NS LOG CMD...           runs CMD in NS in the background, output to
 #                                 LOG; sets SPAWNED_PID; killed at teardown
@@ -177,12 +179,14 @@ ip_forward_on() {
 }
 
 nat_masquerade() {
-	local n=$1 out=$2 src=$3
+	local n=$1 out=$2 src=$3 to=
+	[ -n "${4:-}" ] && to=" to :$4"
 	ip_forward_on "$n"
 	nsx "$n" nft -f - <<EOF || fail "nftables masquerade in $n"
 table ip pierce_nat {
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
+		oifname "$out" ip saddr $src meta l4proto { tcp, udp } masquerade$to
 		oifname "$out" ip saddr $src masquerade
 	}
 }
@@ -203,8 +207,18 @@ bpffs_dir() {
 	echo "$d"
 }
 
+# A datagram to the discard port makes the kernel resolve the neighbour
+# (no ping needed); the entry is then polled for.
 neigh_resolve() {
-	nsx "$1" ping -c 1 -W 2 "$2" >/dev/null || fail "$1 cannot reach $2"
+	local n=$1 ip=$2 i
+	for ((i = 0; i < 30; i++)); do
+		nsx "$n" "$PYTHON" -c 'import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"arp", (sys.argv[1], 9))' "$ip" 2>/dev/null
+		ip -n "$PFX-$n" neigh show "$ip" | grep -qE 'REACHABLE|STALE|DELAY|PERMANENT' && return 0
+		sleep 0.1
+	done
+	fail "$n cannot resolve the neighbour $ip"
 }
 
 spawn() {
@@ -315,7 +329,7 @@ d = hp(dest) if dest != "-" else None
 out = open(log, "w", buffering=1)
 sent, nxt = 0, time.monotonic() + float(delay)
 end = nxt + linger + count * interval
-while time.monotonic() < end:
+while (d and sent < count) or time.monotonic() < end:
     now = time.monotonic()
     if d and sent < count and now >= nxt:
         body = ("%s %d " % (tag, sent)).encode()
