@@ -153,6 +153,19 @@ static inline int t_dp_open(void)
 	return 0;
 }
 
+static inline int t_group_setup(void **state)
+{
+	(void)state;
+	return t_netns_setup() || t_dp_open() ? -1 : 0;
+}
+
+static inline int t_group_teardown(void **state)
+{
+	(void)state;
+	pierce_dp_close(T.dp);
+	return 0;
+}
+
 /* ---- frames ------------------------------------------------------------ */
 
 struct t_frame_spec {

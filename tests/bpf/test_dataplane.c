@@ -205,7 +205,7 @@ static void test_cost_per_packet(void **state)
 
 static int group_setup(void **state)
 {
-	if (t_netns_setup() || t_dp_open())
+	if (t_group_setup(state))
 		return -1;
 	snprintf(pin_dir, sizeof(pin_dir), "/tmp/pierce-test-%d", (int)getpid());
 	return 0;
@@ -213,10 +213,9 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	pierce_dp_close(T.dp);
 	umount2(pin_dir, MNT_DETACH);
 	rmdir(pin_dir);
-	return 0;
+	return t_group_teardown(state);
 }
 
 int main(void)

@@ -288,17 +288,6 @@ static void test_miss_is_untouched_pass(void **state)
 	}
 }
 
-static int group_setup(void **state)
-{
-	return t_netns_setup() || t_dp_open() ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	pierce_dp_close(T.dp);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,5 +302,5 @@ int main(void)
 		cmocka_unit_test(test_miss_is_untouched_pass),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
 }

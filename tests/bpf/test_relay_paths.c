@@ -462,17 +462,6 @@ static void test_one_counter_per_packet(void **state)
 	assert_int_equal(t_count_all(), before + (uint64_t)runs);
 }
 
-static int group_setup(void **state)
-{
-	return t_netns_setup() || t_dp_open() ? -1 : 0;
-}
-
-static int group_teardown(void **state)
-{
-	pierce_dp_close(T.dp);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,5 +478,5 @@ int main(void)
 		cmocka_unit_test(test_one_counter_per_packet),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
 }
