@@ -62,7 +62,7 @@ static const struct opt_def defs[] = {
 	INT_OPT("idle-ms", idle_ms, 10, 60000, "MS", "after sending, stop once nothing came for this long (default 300)"),
 	STR_OPT("json", json_path, "FILE", "write the JSON report to FILE ('-': stdout)"),
 	DBL_OPT("max-loss", max_loss_pct, "PCT", "exit 1 if any stream lost more than PCT percent"),
-	DBL_OPT("max-jitter-ms", max_jitter_ms, "MS", "exit 1 if any stream's jitter exceeded MS"),
+	DBL_OPT("max-jitter-ms", max_jitter_ms, "MS", "exit 1 if any stream's jitter at the end exceeded MS"),
 	DBL_OPT("max-latency-ms", max_latency_ms, "MS", "exit 1 if any stream's p99 latency exceeded MS"),
 	INT_OPT("cpu", cpu, 0, 4095, "N", "pin to CPU N"),
 	INT_OPT("rt-prio", rt_prio, 0, 99, "N", "SCHED_FIFO priority N (default 0: normal)"),
@@ -225,8 +225,21 @@ static int cfg_check(struct rtpgen_cfg *c, char *err, size_t errlen)
 
 static void print_help(const char *prog)
 {
+	char *text = NULL, *cfg_line;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
 	printf("%s: sends and receives RTP streams and measures loss, jitter and latency.\n", prog);
-	opts_usage(defs, sizeof(defs) / sizeof(defs[0]), stdout, prog);
+	if (mem) {
+		opts_usage(defs, sizeof(defs) / sizeof(defs[0]), mem, prog);
+		fclose(mem);
+		/* rtpgen takes no config file: drop the usage text's line about one */
+		cfg_line = text ? strstr(text, "A config file") : NULL;
+		if (cfg_line)
+			*cfg_line = '\0';
+		fputs(text ? text : "", stdout);
+		free(text);
+	}
 	printf(help_tail, RTPGEN_MAX_STREAMS);
 }
 

@@ -174,14 +174,15 @@ static void write_json(FILE *out, const struct rtpgen *g, const struct rtpgen_to
 	fprintf(out, "},\n  \"result\": \"%s\", \"failures\": %u,\n", failures ? "fail" : "pass", failures);
 	fprintf(out,
 		"  \"totals\": {\"tx_packets\": %llu, \"tx_bytes\": %llu, \"tx_errors\": %llu, \"tx_pps\": %.1f, "
-		"\"echoed\": %llu,\n"
+		"\"unsent\": %llu, \"echoed\": %llu,\n"
 		"    \"rx_packets\": %llu, \"rx_bytes\": %llu, \"rx_pps\": %.1f, \"received\": %llu, \"expected\": %llu, "
 		"\"lost\": %llu, \"loss_pct\": %.4f, \"silent_streams\": %u,\n"
 		"    \"duplicates\": %llu, \"reordered\": %llu, \"stray\": %llu, \"other_ssrc\": %llu, \"invalid\": %llu, "
 		"\"unmatched\": %llu,\n"
 		"    \"jitter_max_ms\": %.4f, \"jitter_mean_ms\": %.4f, \"latency\": ",
 		(unsigned long long)t->tx_packets, (unsigned long long)t->tx_bytes, (unsigned long long)t->tx_errors,
-		elapsed_s > 0 ? (double)t->tx_packets / elapsed_s : 0, (unsigned long long)g->rx_echoed,
+		elapsed_s > 0 ? (double)t->tx_packets / elapsed_s : 0, (unsigned long long)g->tx_unsent,
+		(unsigned long long)g->rx_echoed,
 		(unsigned long long)t->rx_packets, (unsigned long long)t->rx_bytes,
 		elapsed_s > 0 ? (double)t->rx_packets / elapsed_s : 0, (unsigned long long)t->received,
 		(unsigned long long)t->expected, (unsigned long long)t->lost, t->loss_pct, t->silent,
@@ -199,13 +200,18 @@ static void write_summary(FILE *out, const struct rtpgen *g, const struct rtpgen
 {
 	const struct rtpgen_cfg *c = &g->cfg;
 
-	fprintf(out, "pierce-rtpgen %s: %u stream(s) on %u socket(s), %g pps each, %lld-byte payload, %.2f s\n",
-		c->mode_name, g->nstreams, g->nsocks, c->rate_pps, c->payload_size, elapsed_s);
+	if (rtpgen_mode_sends(c->mode))
+		fprintf(out, "pierce-rtpgen %s: %u stream(s) on %u socket(s), %g pps each, %lld-byte payload, %.2f s\n",
+			c->mode_name, g->nstreams, g->nsocks, c->rate_pps, c->payload_size, elapsed_s);
+	else
+		fprintf(out, "pierce-rtpgen %s: %u stream(s) on %u socket(s), %.2f s\n", c->mode_name, g->nstreams,
+			g->nsocks, elapsed_s);
 	if (c->mode == MODE_ECHO)
 		fprintf(out, "  echoed   %llu packets\n", (unsigned long long)g->rx_echoed);
 	if (rtpgen_mode_sends(c->mode))
-		fprintf(out, "  sent     %llu packets (%.0f pps), %llu send errors\n", (unsigned long long)t->tx_packets,
-			elapsed_s > 0 ? (double)t->tx_packets / elapsed_s : 0, (unsigned long long)t->tx_errors);
+		fprintf(out, "  sent     %llu packets (%.0f pps), %llu send errors, %llu not sent (fell behind)\n",
+			(unsigned long long)t->tx_packets, elapsed_s > 0 ? (double)t->tx_packets / elapsed_s : 0,
+			(unsigned long long)t->tx_errors, (unsigned long long)g->tx_unsent);
 	if (!rtpgen_mode_receives(c->mode))
 		return;
 	fprintf(out,

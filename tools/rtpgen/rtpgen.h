@@ -106,6 +106,7 @@ struct rtpgen {
 	uint64_t t0_ns;
 	uint64_t sent_total; /* packets scheduled so far, over all streams */
 	bool sending_done;
+	uint64_t tx_unsent; /* packets given up because the sender fell behind */
 	uint64_t last_rx_ns;
 	/* datagrams that matched no stream */
 	uint64_t rx_invalid;   /* not RTP */

@@ -20,6 +20,8 @@
 /* A tick sends at most this many packets, so receiving is not starved when
  * the process falls behind (the rest goes out on the next ticks). */
 #define MAX_BURST 4096
+/* How late the last packets may still go out before the rest is given up. */
+#define LATE_GRACE_S 0.1
 
 struct tx_batch {
 	struct mmsghdr msgs[RTPGEN_BATCH];
@@ -131,7 +133,16 @@ int rtpgen_send_due(struct rtpgen *g, uint64_t now_ns)
 	}
 	if (batch.n)
 		flush(g);
-	if (g->sent_total == total)
+	if (g->sent_total == total) {
 		g->sending_done = true;
+	} else if (elapsed_s >= g->cfg.duration_s + LATE_GRACE_S) {
+		/* The run time stays bounded even when this host cannot keep up:
+		 * what is left is reported as unsent, not sent late. */
+		g->tx_unsent = total - g->sent_total;
+		g->sending_done = true;
+		log_warn("could not keep up with %g pps x %u streams: %llu packets not sent (the sender is the "
+			 "bottleneck; lower --rate or --streams)",
+			 g->cfg.rate_pps, g->nstreams, (unsigned long long)g->tx_unsent);
+	}
 	return 0;
 }
