@@ -36,6 +36,7 @@ TOOL_DEPS_rtpgen    := common
 TOOL_DEPS_bench     := dataplane common
 
 .DEFAULT_GOAL := all
+.SECONDARY:
 .PHONY: all deps test test-unit test-bpf test-e2e demo bench fuzz soak clean
 
 deps:
