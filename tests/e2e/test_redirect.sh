@@ -6,7 +6,7 @@
 # retransmissions answered alike, static routes, SIGHUP reload, metrics over
 # SIGUSR1 and HTTP, and the daemon still alive at the end.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
 e2e_init
