@@ -1,0 +1,81 @@
+#!/bin/bash
+# ng control-plane benchmark: pierce-ngbench drives offer/answer/delete
+# cycles against rtpengine (userspace, delete-delay 0) and then against
+# pierce-relay, on the same host, same namespace topology, same CPU
+# pinning, in one run, and prints both reports and the ratio.
+#
+#   srv namespace: the ng server on 10.98.0.1:2223, pinned to CPU $SUT_CPU
+#   cli namespace: pierce-ngbench on 10.98.0.2, pinned to CPU $GEN_CPU
+#
+# Environment: BUILD (default build), DURATION seconds per server (default
+# 10, at most 120), WINDOW cycles in flight (default 32), SUT_CPU (1),
+# GEN_CPU (0), RELAYS (default "rtpengine pierce"), OUT directory for the
+# JSON reports and logs (default $BUILD/bench/sig-ng).
+# Exit status: 0 when every server ran without a failed request.
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+. tests/e2e/lib.sh
+
+DURATION=${DURATION:-10}
+WINDOW=${WINDOW:-32}
+SUT_CPU=${SUT_CPU:-1}
+GEN_CPU=${GEN_CPU:-0}
+RELAYS=${RELAYS:-rtpengine pierce}
+SRV=10.98.0.1 CLI=10.98.0.2
+NG=$SRV:2223
+NGQ=tools/bench/peers/ngquery.py
+[[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 120 ] ||
+	fail "DURATION must be 1..120 seconds"
+[ -x "$BUILD/pierce-ngbench" ] || fail "$BUILD/pierce-ngbench missing: make BUILD=$BUILD"
+
+e2e_init
+OUT=${OUT:-$BUILD/bench/sig-ng}
+mkdir -p "$OUT" || fail "cannot create $OUT"
+ns_create srv cli
+veth_create srv eth0 $SRV/24 cli eth0 $CLI/24
+
+start_relay() { # $1 = rtpengine | pierce; sets RELAY_PID
+	case $1 in
+	rtpengine)
+		command -v rtpengine >/dev/null || fail "rtpengine missing (apt-get install rtpengine-daemon)"
+		spawn srv "$OUT/rtpengine.log" taskset -c "$SUT_CPU" \
+			tools/bench/peers/rtpengine.sh "$E2E_TMP/rte" $SRV 2223 30000 59999 1
+		;;
+	pierce)
+		[ -x "$BUILD/pierce-relay" ] || fail "$BUILD/pierce-relay missing: make BUILD=$BUILD"
+		xdp_pass_attach cli eth0
+		spawn srv "$OUT/pierce.log" taskset -c "$SUT_CPU" "$BUILD/pierce-relay" \
+			--interface eth0 --address $SRV --ng $NG --pin-dir "$(bpffs_dir relay)/pierce"
+		;;
+	*) fail "unknown relay $1" ;;
+	esac
+	RELAY_PID=$SPAWNED_PID
+	wait_for 10 "$1 answers ng ping" nsx cli "$PYTHON" $NGQ $NG ping
+}
+
+declare -A RATE
+status=0
+for r in $RELAYS; do
+	start_relay "$r"
+	echo "== $r: ${DURATION}s, window $WINDOW"
+	nsx cli "$BUILD/pierce-ngbench" --server $NG --sdp-ip $CLI --duration "$DURATION" \
+		--window "$WINDOW" --cpu "$GEN_CPU" --label "$r" >"$OUT/$r.json"
+	rc=$?
+	cat "$OUT/$r.json"
+	[ "$rc" = 0 ] || { echo "ng.sh: $r had failed requests (exit $rc)" >&2; status=1; }
+	left=$(nsx cli "$PYTHON" $NGQ $NG list --len calls 2>/dev/null || echo "?")
+	echo "$r: calls left after the run: $left"
+	[ "$left" = 0 ] || status=1
+	RATE[$r]=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["cycles_per_s"])' "$OUT/$r.json")
+	stop_pid "$RELAY_PID"
+	kill -0 "$RELAY_PID" 2>/dev/null && fail "$r did not stop"
+done
+
+echo "== summary (cycles/s, offer+answer+delete; window $WINDOW, ${DURATION}s each)"
+for r in $RELAYS; do echo "  $r: ${RATE[$r]:-n/a}"; done
+if [ -n "${RATE[rtpengine]:-}" ] && [ -n "${RATE[pierce]:-}" ]; then
+	"$PYTHON" -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("  ratio pierce/rtpengine: %.2f" % (b / a if a else 0))' \
+		"${RATE[rtpengine]}" "${RATE[pierce]}"
+fi
+echo "reports in $OUT"
+exit $status
