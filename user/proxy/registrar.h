@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef PIERCE_PROXY_REGISTRAR_H
+#define PIERCE_PROXY_REGISTRAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/*
+ * Location bindings of the proxy's own domains. Each contact keeps the address
+ * its REGISTER came from, so requests reach phones behind NATs. No sockets, no
+ * clocks: the caller passes now.
+ */
+#define REG_AOR_MAX 128
+#define REG_CONTACT_MAX 256
+#define REG_DEFAULT_EXPIRES 3600U
+#define REG_MAX_EXPIRES 86400U
+
+struct reg_binding {
+	bool used;
+	bool nat; /* the Contact names another address than the REGISTER came from */
+	bool tcp; /* reach it over the TCP connection it registered on */
+	char aor[REG_AOR_MAX];
+	char contact[REG_CONTACT_MAX];
+	struct sockaddr_storage received;
+	uint64_t expires_ms;
+};
+
+struct registrar {
+	struct reg_binding *b;
+	unsigned cap;
+};
+
+int reg_init(struct registrar *r, unsigned cap);
+void reg_free(struct registrar *r);
+
+/* Adds or refreshes (aor, contact); expires_s 0 removes it. -ENOSPC when full,
+ * -ENAMETOOLONG for oversized strings. */
+int reg_update(struct registrar *r, const char *aor, const char *contact, const struct sockaddr_storage *src,
+	       bool nat, bool tcp, uint32_t expires_s, uint64_t now_ms);
+/* Removes every binding of aor (Contact: *). */
+void reg_remove_aor(struct registrar *r, const char *aor);
+/* The live binding of aor that expires last, or NULL. */
+const struct reg_binding *reg_lookup(const struct registrar *r, const char *aor, uint64_t now_ms);
+/* Seconds until the last live binding of aor expires; 0 when none. */
+uint32_t reg_remaining(const struct registrar *r, const char *aor, uint64_t now_ms);
+unsigned reg_count(const struct registrar *r, uint64_t now_ms);
+
+/* Drops expired bindings; calls gone() once for each AOR left with none. */
+typedef void (*reg_gone_fn)(const char *aor, void *ctx);
+unsigned reg_expire(struct registrar *r, uint64_t now_ms, reg_gone_fn gone, void *ctx);
+
+#endif
