@@ -263,7 +263,7 @@ void bencode_buf_free(struct bencode_buf *b)
 
 void bencode_put_raw(struct bencode_buf *b, const void *p, size_t len)
 {
-	if (b->err)
+	if (b->err || !len)
 		return;
 	if (len > b->limit - b->len) {
 		b->err = -E2BIG;

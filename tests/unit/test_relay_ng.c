@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bencode.h"
+#include "dataplane/dataplane.h"
+#include "relay/call_legs.h"
+#include "relay/relay.h"
+#include "sockaddr.h"
+
+#define PORT_MIN 30000
+#define PORT_COUNT 16
+#define SEC NS_PER_SEC
+
+/* A data plane in memory: the legs array the XDP program would read. */
+static struct pierce_leg legs[2 * PORT_COUNT];
+
+static int fake_set(void *ctx, uint32_t i, const struct pierce_leg *l, bool reset)
+{
+	struct pierce_leg keep = legs[i];
+
+	assert_true(i < 2 * PORT_COUNT);
+	legs[i] = *l;
+	if (!reset) {
+		legs[i].packets = keep.packets;
+		legs[i].bytes = keep.bytes;
+		legs[i].last_seen_ns = keep.last_seen_ns;
+	}
+	return 0;
+}
+
+static int fake_clear(void *ctx, uint32_t i)
+{
+	assert_true(i < 2 * PORT_COUNT);
+	memset(&legs[i], 0, sizeof(legs[i]));
+	return 0;
+}
+
+static int fake_get(void *ctx, uint32_t i, struct pierce_leg *out)
+{
+	if (i >= 2 * PORT_COUNT)
+		return -ENOENT;
+	*out = legs[i];
+	return 0;
+}
+
+static struct relay R;
+static struct sockaddr_storage proxy;
+static struct bencode_node pool[4096];
+
+static int setup(void **state)
+{
+	struct relay_addr addrs[2];
+	struct relay_settings set = { .timeout_s = 60, .silent_timeout_s = 3600, .delete_delay_s = 30, .tos = 184 };
+	struct relay_dp_ops dp = { .leg_set = fake_set, .leg_clear = fake_clear, .leg_get = fake_get };
+
+	memset(legs, 0, sizeof(legs));
+	memset(addrs, 0, sizeof(addrs));
+	sa_parse_ip("10.9.0.1", 0, &addrs[0].local);
+	sa_parse_ip("203.0.113.1", 0, &addrs[0].advertised);
+	addrs[0].slot = 0;
+	sa_parse_ip("2001:db8::1", 0, &addrs[1].local);
+	addrs[1].advertised = addrs[1].local;
+	addrs[1].slot = 1;
+	sa_parse_hostport("127.0.0.1:5060", 0, &proxy);
+	return relay_init(&R, addrs, 2, PORT_MIN, PORT_COUNT, &set, &dp, 100 * SEC);
+}
+
+static int teardown(void **state)
+{
+	relay_free(&R);
+	return 0;
+}
+
+/* Sends "cookie <bencode>" and decodes the reply's dictionary. */
+static struct bencode_node *ng(const char *cookie, const char *bencoded, uint64_t now)
+{
+	static char buf[70000];
+	static char text[70000];
+	struct bencode_tree t = { .nodes = pool, .cap = 4096 };
+	struct bencode_node *root;
+	char *reply;
+	size_t len;
+	int n = snprintf(buf, sizeof(buf), "%s %s", cookie, bencoded);
+
+	assert_int_equal(ng_process(&R, buf, (size_t)n, &proxy, now, &reply, &len), 0);
+	assert_non_null(reply);
+	assert_true(len > strlen(cookie) + 1);
+	assert_memory_equal(reply, cookie, strlen(cookie));
+	assert_int_equal(reply[strlen(cookie)], ' ');
+	memcpy(text, reply, len);
+	free(reply);
+	assert_int_equal(bencode_decode(&t, text + strlen(cookie) + 1, len - strlen(cookie) - 1, &root), 0);
+	return root;
+}
+
+static const char *str(const struct bencode_node *d, const char *key)
+{
+	static char v[20000];
+
+	if (bencode_dict_get_strz(d, key, v, sizeof(v)))
+		return "(none)";
+	return v;
+}
+
+static const char sdp_a[] = "v=0\r\no=a 1 1 IN IP4 192.168.1.10\r\ns=-\r\nc=IN IP4 192.168.1.10\r\nt=0 0\r\n"
+			    "m=audio 4000 RTP/AVP 0\r\na=sendrecv\r\n";
+static const char sdp_b[] = "v=0\r\no=b 1 1 IN IP4 10.20.0.5\r\ns=-\r\nc=IN IP4 10.20.0.5\r\nt=0 0\r\n"
+			    "m=audio 5000 RTP/AVP 0\r\n";
+
+static char *bstr(const char *s)
+{
+	static char out[4][4200];
+	static int i;
+	char *o = out[i++ % 4];
+
+	snprintf(o, 4200, "%zu:%.4095s", strlen(s), s);
+	return o;
+}
+
+static char req[8192];
+
+static const char *offer_req(const char *callid)
+{
+	/* Kamailio-style: unsorted keys, supports, received-from */
+	char sdp[1024], cid[300];
+
+	snprintf(sdp, sizeof(sdp), "%s", bstr(sdp_a));
+	snprintf(cid, sizeof(cid), "%s", bstr(callid));
+	snprintf(req, sizeof(req),
+		 "d8:supportsl10:load limite3:sdp%s7:call-id%s8:from-tag2:ta5:flagsl18:SIP-source-addresse"
+		 "13:received-froml3:IP412:198.51.100.9e7:command5:offer3:ICE6:removee",
+		 sdp, cid);
+	return req;
+}
+
+static int64_t port_in_sdp(const char *sdp)
+{
+	const char *m = strstr(sdp, "m=audio ");
+
+	return m ? strtol(m + 8, NULL, 10) : -1;
+}
+
+static void test_ping_and_errors(void **state)
+{
+	struct bencode_node *r;
+	char *reply;
+	size_t len;
+
+	r = ng("1_1", "d7:command4:pinge", 0);
+	assert_string_equal(str(r, "result"), "pong");
+	r = ng("1_2", "d7:command5:hello", 0); /* truncated */
+	assert_string_equal(str(r, "result"), "error");
+	assert_non_null(strstr(str(r, "error-reason"), "decode"));
+	r = ng("1_3", "d7:command3:fooe", 0);
+	assert_string_equal(str(r, "error-reason"), "Unrecognized command");
+	r = ng("1_4", "d3:foo3:bare", 0);
+	assert_string_equal(str(r, "error-reason"), "No command in message");
+	r = ng("1_5", "d7:command5:offere", 0);
+	assert_string_equal(str(r, "result"), "error");
+	/* no cookie: nothing to answer */
+	assert_int_equal(ng_process(&R, "d7:command4:pinge", 17, &proxy, 0, &reply, &len), -EBADMSG);
+	assert_null(reply);
+	assert_int_equal(R.cnt.ng[NG_CMD_PING][NG_OK], 1);
+}
+
+static void test_offer_answer_query_delete(void **state)
+{
+	struct bencode_node *r;
+	struct pierce_leg *la, *lb;
+	int64_t pa, pb;
+	uint32_t ia, ib;
+	char ans[4096];
+	char ip[64];
+	struct sockaddr_storage ss;
+
+	r = ng("2_1", offer_req("call-1@x"), 100 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	assert_non_null(strstr(str(r, "sdp"), "c=IN IP4 203.0.113.1\r\n"));  /* advertised address */
+	assert_null(strstr(str(r, "sdp"), "192.168.1.10\r\nt="));
+	pb = port_in_sdp(str(r, "sdp"));                                       /* B sends here */
+	assert_true(pb >= PORT_MIN && pb < PORT_MIN + PORT_COUNT && pb % 2 == 0);
+	assert_int_equal(port_pool_used(&R.ports), 2);
+
+	/* the retransmission gets the same reply and books nothing more */
+	r = ng("2_1", offer_req("call-1@x"), 101 * SEC);
+	assert_int_equal(port_in_sdp(str(r, "sdp")), pb);
+	assert_int_equal(port_pool_used(&R.ports), 2);
+	assert_int_equal(R.cnt.ng_retransmits, 1);
+
+	/* a second offer (re-INVITE) keeps its ports */
+	r = ng("2_2", offer_req("call-1@x"), 102 * SEC);
+	assert_int_equal(port_in_sdp(str(r, "sdp")), pb);
+	assert_int_equal(port_pool_used(&R.ports), 2);
+
+	snprintf(ans, sizeof(ans), "d7:command6:answer7:call-id8:call-1@x8:from-tag2:ta6:to-tag2:tb3:sdp%s"
+		 "13:media-address9:192.0.2.7e", bstr(sdp_b));
+	r = ng("2_3", ans, 103 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	pa = port_in_sdp(str(r, "sdp"));                                       /* A sends here */
+	assert_true(pa != pb && pa % 2 == 0);
+	assert_non_null(strstr(str(r, "sdp"), "a=rtcp:"));
+
+	ia = (uint32_t)(pa - PORT_MIN);
+	ib = (uint32_t)(pb - PORT_MIN);
+	la = &legs[ia];
+	lb = &legs[ib];
+	/* A's leg: from A (SIP source 198.51.100.9... as received-from) to B's media address */
+	assert_true(la->flags & PIERCE_LEG_ACTIVE);
+	assert_true(la->flags & PIERCE_LEG_HAS_DEST);
+	assert_true(la->flags & PIERCE_LEG_SET_DSCP);
+	assert_int_equal(la->dscp, 184 >> 2);
+	assert_int_equal(la->peer_index, ib);
+	assert_int_equal(lb->peer_index, ia);
+	assert_int_equal(ntohs(la->src_port_be), pb);
+	assert_int_equal(ntohs(lb->src_port_be), pa);
+	assert_int_equal(ntohs(la->dst_port_be), 5000);
+	pierce_addr_to_sockaddr(&la->dst, la->dst_family, 0, &ss);
+	assert_string_equal(sa_format_ip(&ss, ip, sizeof(ip)), "192.0.2.7");
+	pierce_addr_to_sockaddr(&la->allow, la->allow_family, 0, &ss);
+	assert_string_equal(sa_format_ip(&ss, ip, sizeof(ip)), "198.51.100.9");
+	assert_false(la->flags & PIERCE_LEG_ANY_SRC);
+	assert_int_equal(la->policy, PIERCE_SRC_STRICT);
+	/* SIP-source-address: B's leg sends to A's SIP source with the SDP port */
+	pierce_addr_to_sockaddr(&lb->dst, lb->dst_family, 0, &ss);
+	assert_string_equal(sa_format_ip(&ss, ip, sizeof(ip)), "198.51.100.9");
+	assert_int_equal(ntohs(lb->dst_port_be), 4000);
+	assert_int_equal(ntohs(legs[ib + 1].dst_port_be), 4001); /* RTCP */
+	pierce_addr_to_sockaddr(&lb->src, PIERCE_AF_INET, 0, &ss);
+	assert_string_equal(sa_format_ip(&ss, ip, sizeof(ip)), "10.9.0.1"); /* local, not advertised */
+	assert_false(lb->flags & PIERCE_LEG_ANY_SRC);
+
+	/* query: the counters of the legs, rtpengine's layout */
+	la->packets = 50;
+	la->bytes = 8600;
+	la->last_seen_ns = 104 * SEC;
+	la->flags |= PIERCE_LEG_LATCHED;
+	r = ng("2_4", "d7:command5:query7:call-id8:call-1@xe", 105 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	assert_string_equal(str(r, "state"), "answered");
+	{
+		const struct bencode_node *tot = bencode_dict_get(bencode_dict_get(r, "totals"), "RTP");
+		const struct bencode_node *tags = bencode_dict_get(r, "tags");
+		const struct bencode_node *ta = bencode_dict_get(tags, "ta");
+		const struct bencode_node *stream;
+		long long v;
+
+		assert_int_equal(bencode_dict_get_int(tot, "packets", &v), 0);
+		assert_int_equal(v, 50);
+		assert_int_equal(bencode_dict_get_int(tot, "bytes", &v), 0);
+		assert_int_equal(v, 8600);
+		assert_non_null(bencode_dict_get(tags, "tb"));
+		assert_string_equal(str(ta, "in dialogue with"), "tb");
+		stream = bencode_dict_get(bencode_dict_get(ta, "medias")->child, "streams")->child;
+		assert_int_equal(bencode_dict_get_int(stream, "local port", &v), 0);
+		assert_int_equal(v, pa);
+		assert_int_equal(bencode_dict_get_int(stream, "last packet", &v), 0);
+		assert_int_equal(v, 104);
+	}
+	r = ng("2_5", "d7:command4:liste", 105 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	assert_true(bencode_str_eq(bencode_dict_get(r, "calls")->child, "call-1@x"));
+
+	/* delete with Kamailio's received-from; zero delay frees everything now */
+	r = ng("2_6", "d7:command6:delete7:call-id8:call-1@x8:from-tag2:ta13:received-froml3:IP49:127.0.0.1e"
+		      "12:delete delayi0ee", 106 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	assert_int_equal(port_pool_used(&R.ports), 0);
+	assert_int_equal(legs[ia].flags, 0);
+	assert_int_equal(legs[ib + 1].flags, 0);
+	assert_int_equal(R.calls.count, 0);
+	r = ng("2_7", "d7:command6:delete7:call-id8:call-1@xe", 107 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	assert_non_null(strstr(str(r, "warning"), "not found"));
+	r = ng("2_8", "d7:command6:delete7:call-id8:call-1@x5:flagsl5:fatalee", 107 * SEC);
+	assert_string_equal(str(r, "result"), "error");
+}
+
+static void test_exhaustion_and_load_limit(void **state)
+{
+	struct bencode_node *r;
+	char cid[32], cookie[16];
+	int ok = 0;
+
+	/* 16 ports = 8 pairs = 4 calls of one media */
+	for (int i = 0; i < 5; i++) {
+		snprintf(cid, sizeof(cid), "ex-%d", i);
+		snprintf(cookie, sizeof(cookie), "3_%d", i);
+		r = ng(cookie, offer_req(cid), 100 * SEC);
+		if (!strcmp(str(r, "result"), "ok"))
+			ok++;
+		else
+			assert_string_equal(str(r, "error-reason"), "Ran out of ports");
+	}
+	assert_int_equal(ok, 4);
+	assert_int_equal(R.calls.count, 4); /* the failed call left nothing behind */
+	assert_int_equal(port_pool_used(&R.ports), 8);
+	R.set.max_sessions = 4;
+	r = ng("3_9", offer_req("one-more"), 100 * SEC);
+	assert_string_equal(str(r, "result"), "load limit");
+	assert_int_equal(R.cnt.calls_rejected, 1);
+}
+
+static void test_timeouts(void **state)
+{
+	struct bencode_node *r;
+	int64_t pb;
+
+	r = ng("4_1", offer_req("t-1"), 100 * SEC);
+	pb = port_in_sdp(str(r, "sdp"));
+	r = ng("4_2", offer_req("t-2"), 100 * SEC);
+	/* t-1 had media until 200 s; t-2 never had any */
+	legs[pb - PORT_MIN].packets = 10;
+	legs[pb - PORT_MIN].last_seen_ns = 200 * SEC;
+	relay_tick(&R, 259 * SEC);
+	assert_int_equal(R.calls.active, 2);
+	relay_tick(&R, 261 * SEC);
+	assert_int_equal(R.cnt.ended[CALL_END_TIMEOUT], 1);
+	assert_int_equal(R.calls.active, 1);
+	assert_int_equal(port_pool_used(&R.ports), 2);
+	r = ng("4_3", "d7:command5:query7:call-id3:t-1e", 262 * SEC);
+	assert_string_equal(str(r, "state"), "ended");
+	assert_string_equal(str(r, "end reason"), "timeout");
+	relay_tick(&R, 3701 * SEC);
+	assert_int_equal(R.cnt.ended[CALL_END_SILENT_TIMEOUT], 1);
+	assert_int_equal(port_pool_used(&R.ports), 0);
+	assert_int_equal(R.calls.count, 1); /* t-2 stays visible for the delete delay */
+	relay_tick(&R, 3732 * SEC);
+	assert_int_equal(R.calls.count, 0);
+}
+
+static void test_loop_protect_and_ipv6(void **state)
+{
+	static const char sdp6[] = "v=0\r\no=a 1 1 IN IP6 2001:db8::10\r\ns=-\r\nc=IN IP6 2001:db8::10\r\nt=0 0\r\n"
+				   "m=audio 4000 RTP/AVP 0\r\n";
+	struct bencode_node *r;
+	char sdp_out[20000];
+
+	snprintf(req, sizeof(req), "d7:command5:offer7:call-id2:v68:from-tag1:a3:sdp%s5:flagsl12:loop-protectee",
+		 bstr(sdp6));
+	r = ng("5_1", req, 100 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	snprintf(sdp_out, sizeof(sdp_out), "%s", str(r, "sdp"));
+	assert_non_null(strstr(sdp_out, "c=IN IP6 2001:db8::1\r\n"));
+	assert_non_null(strstr(sdp_out, "a=pierce-relay:1"));
+	/* our own output coming back is passed through untouched */
+	snprintf(req, sizeof(req), "d7:command5:offer7:call-id2:w68:from-tag1:a3:sdp%s5:flagsl12:loop-protectee",
+		 bstr(sdp_out));
+	r = ng("5_2", req, 100 * SEC);
+	assert_string_equal(str(r, "sdp"), sdp_out);
+	assert_int_equal(R.calls.count, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ping_and_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offer_answer_query_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exhaustion_and_load_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_protect_and_ipv6, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

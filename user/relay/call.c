@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "call.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const end_names[] = {
+#define CALL_X_NAME(name, str) str,
+	CALL_END_REASONS(CALL_X_NAME)
+#undef CALL_X_NAME
+};
+
+const char *call_end_name(enum call_end e)
+{
+	return (unsigned)e < CALL_END__COUNT ? end_names[e] : "?";
+}
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+int call_table_init(struct call_table *t, uint32_t n_buckets)
+{
+	memset(t, 0, sizeof(*t));
+	t->n_buckets = 1;
+	while (t->n_buckets < n_buckets)
+		t->n_buckets <<= 1;
+	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
+	return t->buckets ? 0 : -ENOMEM;
+}
+
+void call_table_free(struct call_table *t)
+{
+	while (t->head)
+		call_remove(t, t->head);
+	free(t->buckets);
+	memset(t, 0, sizeof(*t));
+}
+
+struct call *call_find(struct call_table *t, const char *call_id)
+{
+	for (struct call *c = t->buckets[hash_str(call_id) & (t->n_buckets - 1)]; c; c = c->hnext)
+		if (!strcmp(c->call_id, call_id))
+			return c;
+	return NULL;
+}
+
+int call_add(struct call_table *t, const char *call_id, uint64_t now_ns, struct call **out)
+{
+	uint32_t b = hash_str(call_id) & (t->n_buckets - 1);
+	struct call *c;
+
+	if (strlen(call_id) > CALL_ID_MAX)
+		return -ENAMETOOLONG;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	strcpy(c->call_id, call_id);
+	c->created_ns = now_ns;
+	c->last_signal_ns = now_ns;
+	c->tos = -1;
+	c->hnext = t->buckets[b];
+	t->buckets[b] = c;
+	c->prev = t->tail;
+	if (t->tail)
+		t->tail->next = c;
+	else
+		t->head = c;
+	t->tail = c;
+	t->count++;
+	t->active++;
+	*out = c;
+	return 0;
+}
+
+void call_remove(struct call_table *t, struct call *c)
+{
+	struct call **link = &t->buckets[hash_str(c->call_id) & (t->n_buckets - 1)];
+
+	while (*link && *link != c)
+		link = &(*link)->hnext;
+	if (*link)
+		*link = c->hnext;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		t->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		t->tail = c->prev;
+	t->count--;
+	if (c->state != CALL_ENDED)
+		t->active--;
+	free(c);
+}
+
+int call_side_of(const struct call *c, const char *tag)
+{
+	for (int s = 0; s < 2; s++)
+		if (c->tag[s][0] && !strcmp(c->tag[s], tag))
+			return s;
+	return -1;
+}

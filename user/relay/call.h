@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A relayed call: two sides (the SIP tags), and for each SDP media the relay
+ * port each side sends to. port[s] is where side s sends; packets arriving
+ * there go to dest[1-s] from port[1-s], so each side only ever sees the
+ * relay. The RTCP port is always the RTP port + 1.
+ */
+#ifndef PIERCE_RELAY_CALL_H
+#define PIERCE_RELAY_CALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "relay/relay_sdp.h"
+
+#define CALL_ID_MAX 255
+#define CALL_TAG_MAX 127
+
+#define CALL_END_REASONS(X)                              \
+	X(DELETED, "deleted")                            \
+	X(TIMEOUT, "timeout")                            \
+	X(SILENT_TIMEOUT, "silent_timeout")              \
+	X(FINAL_TIMEOUT, "final_timeout")
+
+enum call_end {
+#define CALL_X_ENUM(name, str) CALL_END_##name,
+	CALL_END_REASONS(CALL_X_ENUM)
+#undef CALL_X_ENUM
+	CALL_END__COUNT
+};
+
+enum call_state { CALL_OFFERED = 0, CALL_ANSWERED, CALL_ENDED };
+
+struct call_media {
+	char type[16];
+	char proto[32];
+	uint16_t port[2];                    /* relay RTP port side s sends to; 0: none */
+	uint8_t addr[2];                     /* relay address index used towards side s */
+	struct sockaddr_storage dest[2];     /* side s's RTP address; AF_UNSPEC: not known */
+	uint16_t dest_rtcp[2];               /* side s's RTCP port */
+	struct sockaddr_storage allow[2];    /* side s's allowed source IP; AF_UNSPEC: learn */
+	bool disabled;                       /* m= port 0 */
+};
+
+struct call {
+	struct call *hnext;                  /* hash chain */
+	struct call *prev, *next;            /* every call, oldest first */
+	char call_id[CALL_ID_MAX + 1];
+	char tag[2][CALL_TAG_MAX + 1];       /* [0]: the first offerer */
+	unsigned n_media;
+	struct call_media media[RSDP_MAX_MEDIA];
+	enum call_state state;
+	enum call_end end_reason;            /* valid in CALL_ENDED */
+	uint64_t created_ns;                 /* monotonic */
+	uint64_t last_signal_ns;
+	uint64_t ended_ns;
+	uint64_t remove_at_ns;               /* 0: not scheduled */
+	uint8_t policy;                      /* enum pierce_src_policy */
+	int tos;                             /* -1: leave DSCP */
+	bool legs_installed;
+};
+
+struct call_table {
+	struct call **buckets;
+	uint32_t n_buckets;
+	struct call *head, *tail;
+	uint32_t count;                      /* every call in the table */
+	uint32_t active;                     /* not CALL_ENDED */
+};
+
+int call_table_init(struct call_table *t, uint32_t n_buckets);
+void call_table_free(struct call_table *t);
+struct call *call_find(struct call_table *t, const char *call_id);
+/* -ENAMETOOLONG for an oversized Call-ID, -ENOMEM. */
+int call_add(struct call_table *t, const char *call_id, uint64_t now_ns, struct call **out);
+void call_remove(struct call_table *t, struct call *c);
+/* 0 or 1 for a known tag, -1 otherwise. */
+int call_side_of(const struct call *c, const char *tag);
+const char *call_end_name(enum call_end e);
+
+#endif

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include "call_legs.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "dataplane/dataplane.h"
+#include "log.h"
+
+uint32_t relay_leg_index(const struct relay *r, unsigned addr, uint16_t port)
+{
+	return r->addrs[addr].slot * r->port_count + (uint32_t)(port - r->port_min);
+}
+
+void call_leg_build(const struct relay *r, const struct call *c, const struct call_media *m, int s, bool rtcp,
+		    struct pierce_leg *leg)
+{
+	int o = 1 - s;
+	uint16_t k = rtcp ? 1 : 0;
+	uint8_t fam;
+
+	memset(leg, 0, sizeof(*leg));
+	leg->flags = PIERCE_LEG_ACTIVE | PIERCE_LEG_HAS_PEER;
+	leg->policy = c->policy;
+	leg->peer_index = relay_leg_index(r, m->addr[o], (uint16_t)(m->port[o] + k));
+	pierce_addr_from_sockaddr(&r->addrs[m->addr[o]].local, &leg->src, &fam, NULL);
+	leg->src_port_be = htons((uint16_t)(m->port[o] + k));
+	if (m->dest[o].ss_family) {
+		struct sockaddr_storage d = m->dest[o];
+		uint16_t port = rtcp ? m->dest_rtcp[o] : 0;
+
+		pierce_addr_from_sockaddr(&d, &leg->dst, &leg->dst_family, &leg->dst_port_be);
+		if (rtcp)
+			leg->dst_port_be = htons(port);
+		if (leg->dst_port_be)
+			leg->flags |= PIERCE_LEG_HAS_DEST;
+	}
+	if (m->allow[s].ss_family)
+		pierce_addr_from_sockaddr(&m->allow[s], &leg->allow, &leg->allow_family, NULL);
+	else
+		leg->flags |= PIERCE_LEG_ANY_SRC;
+	leg->allow_port_be = 0; /* any port until latched */
+	if (c->tos >= 0) {
+		leg->flags |= PIERCE_LEG_SET_DSCP;
+		leg->dscp = (uint8_t)((c->tos >> 2) & 0x3f);
+	}
+}
+
+int call_legs_install(struct relay *r, struct call *c)
+{
+	bool reset = !c->legs_installed;
+	int err = 0;
+
+	for (unsigned i = 0; i < c->n_media && !err; i++) {
+		const struct call_media *m = &c->media[i];
+
+		if (m->disabled || !m->port[0] || !m->port[1])
+			continue;
+		for (int s = 0; s < 2 && !err; s++) {
+			for (int k = 0; k < 2 && !err; k++) {
+				struct pierce_leg leg;
+
+				call_leg_build(r, c, m, s, k, &leg);
+				err = r->dp.leg_set(r->dp.ctx, relay_leg_index(r, m->addr[s], (uint16_t)(m->port[s] + k)),
+						    &leg, reset);
+			}
+		}
+	}
+	if (err)
+		log_err("call %s: writing legs failed: %s", c->call_id, strerror(-err));
+	else
+		c->legs_installed = true;
+	r->state_dirty = true;
+	return err;
+}
+
+static void release_media(struct relay *r, struct call_media *m)
+{
+	for (int s = 0; s < 2; s++) {
+		if (!m->port[s])
+			continue;
+		for (int k = 0; k < 2; k++)
+			r->dp.leg_clear(r->dp.ctx, relay_leg_index(r, m->addr[s], (uint16_t)(m->port[s] + k)));
+		port_pool_release(&r->ports, m->port[s]);
+		m->port[s] = 0;
+	}
+}
+
+void call_release_media(struct relay *r, struct call *c, unsigned from)
+{
+	for (unsigned i = from; i < RSDP_MAX_MEDIA; i++)
+		release_media(r, &c->media[i]);
+	r->state_dirty = true;
+}
+
+void call_teardown(struct relay *r, struct call *c)
+{
+	call_release_media(r, c, 0);
+	c->legs_installed = false;
+}

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ng framing: "<cookie> <bencode dictionary>", dispatch, the reply cache. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "relay/ng_internal.h"
+#include "sockaddr.h"
+
+#define NG_MAX_NODES 2048
+
+static const char *const cmd_names[] = {
+#define NG_X_NAME(name, str) str,
+	NG_COMMANDS(NG_X_NAME)
+#undef NG_X_NAME
+};
+
+const char *ng_cmd_name(enum ng_cmd cmd)
+{
+	return (unsigned)cmd < NG_CMD__COUNT ? cmd_names[cmd] : "?";
+}
+
+const char *ng_outcome_name(enum ng_outcome o)
+{
+	static const char *const names[] = { "ok", "error", "load_limit" };
+
+	return (unsigned)o < NG_OUTCOME__COUNT ? names[o] : "?";
+}
+
+static char norm(char c)
+{
+	return (c == '-' || c == '_') ? ' ' : (char)tolower((unsigned char)c);
+}
+
+static bool norm_eq(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (norm(a[i]) != norm(b[i]))
+			return false;
+	return true;
+}
+
+const struct bencode_node *ng_key(const struct bencode_node *dict, const char *key)
+{
+	if (!dict || dict->type != BENCODE_DICT)
+		return NULL;
+	for (const struct bencode_node *n = dict->child; n; n = n->next)
+		if (norm_eq(n->key, n->key_len, key))
+			return n;
+	return NULL;
+}
+
+bool ng_str_is(const struct bencode_node *n, const char *s)
+{
+	return n && n->type == BENCODE_STR && norm_eq(n->str, n->len, s);
+}
+
+static int get_strz(const struct bencode_node *dict, const char *key, char *out, size_t size, bool required,
+		    char *err)
+{
+	const struct bencode_node *n = ng_key(dict, key);
+
+	out[0] = '\0';
+	if (!n) {
+		if (required)
+			snprintf(err, NG_ERR_MAX, "No %s in message", key);
+		return required ? -ENOENT : 0;
+	}
+	if (n->type != BENCODE_STR || n->len >= size || memchr(n->str, '\0', n->len)) {
+		snprintf(err, NG_ERR_MAX, "Invalid %s", key);
+		return -EINVAL;
+	}
+	memcpy(out, n->str, n->len);
+	out[n->len] = '\0';
+	return 0;
+}
+
+/* ["IP4", "1.2.3.4"] (rtpengine's form) or a bare address string. */
+static int get_addr(const struct bencode_node *dict, const char *key, struct sockaddr_storage *ss, char *err)
+{
+	const struct bencode_node *n = ng_key(dict, key);
+	char ip[64];
+
+	memset(ss, 0, sizeof(*ss));
+	if (!n)
+		return 0;
+	if (n->type == BENCODE_LIST && n->len == 2)
+		n = n->child->next;
+	if (n->type != BENCODE_STR || n->len >= sizeof(ip))
+		goto bad;
+	memcpy(ip, n->str, n->len);
+	ip[n->len] = '\0';
+	if (sa_parse_ip(ip, 0, ss))
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, NG_ERR_MAX, "Invalid %s", key);
+	return -EINVAL;
+}
+
+/* Calls fn for each string of a list, or for a single string. */
+static void each_str(const struct bencode_node *n, void (*fn)(struct ng_req *q, const struct bencode_node *s),
+		     struct ng_req *q)
+{
+	if (!n)
+		return;
+	if (n->type == BENCODE_STR) {
+		fn(q, n);
+		return;
+	}
+	if (n->type == BENCODE_LIST)
+		for (const struct bencode_node *e = n->child; e; e = e->next)
+			if (e->type == BENCODE_STR)
+				fn(q, e);
+}
+
+static void on_flag(struct ng_req *q, const struct bencode_node *f)
+{
+	if (ng_str_is(f, "trust address"))
+		q->trust_address = true;
+	else if (ng_str_is(f, "SIP source address"))
+		q->sip_source = true;
+	else if (ng_str_is(f, "asymmetric"))
+		q->asymmetric = true;
+	else if (ng_str_is(f, "symmetric"))
+		q->asymmetric = false;
+	else if (ng_str_is(f, "strict source"))
+		q->strict_source = true;
+	else if (ng_str_is(f, "media handover"))
+		q->media_handover = true;
+	else if (ng_str_is(f, "loop protect"))
+		q->loop_protect = true;
+	else if (ng_str_is(f, "no rtcp attribute"))
+		q->no_rtcp_attr = true;
+	else if (ng_str_is(f, "reject ICE"))
+		q->ice_remove = true;
+	else if (ng_str_is(f, "fatal"))
+		q->fatal = true;
+	else if (ng_str_is(f, "rtcp mux demux"))
+		q->rtcp_mux = RSDP_MUX_STRIP;
+	else if (ng_str_is(f, "rtcp mux offer"))
+		q->rtcp_mux = RSDP_MUX_ADD;
+	/* "port latching": ports are always kept; everything else is not ours */
+}
+
+static void on_replace(struct ng_req *q, const struct bencode_node *f)
+{
+	if (ng_str_is(f, "origin") || ng_str_is(f, "origin full"))
+		q->replace_origin = true;
+	else if (ng_str_is(f, "session connection"))
+		q->replace_session_conn = true;
+}
+
+static void on_rtcp_mux(struct ng_req *q, const struct bencode_node *f)
+{
+	if (ng_str_is(f, "demux"))
+		q->rtcp_mux = RSDP_MUX_STRIP;
+	else if (ng_str_is(f, "offer") || ng_str_is(f, "require"))
+		q->rtcp_mux = RSDP_MUX_ADD;
+	/* "accept": go along with the client, the default */
+}
+
+static void on_ice(struct ng_req *q, const struct bencode_node *f)
+{
+	/* only removal is supported: the relay never adds itself as a candidate */
+	if (ng_str_is(f, "remove") || ng_str_is(f, "force") || ng_str_is(f, "force relay"))
+		q->ice_remove = true;
+}
+
+static void on_supports(struct ng_req *q, const struct bencode_node *f)
+{
+	if (ng_str_is(f, "load limit"))
+		q->load_limit = true;
+}
+
+int ng_parse_req(struct ng_req *q, const struct bencode_node *dict, char *err)
+{
+	const struct bencode_node *n;
+	long long v;
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	q->dict = dict;
+	q->strict_source = true;
+	q->tos = -1;
+	q->delete_delay = -1;
+	q->limit = 32;
+	if ((rc = get_strz(dict, "call-id", q->call_id, sizeof(q->call_id), false, err)) ||
+	    (rc = get_strz(dict, "from-tag", q->from_tag, sizeof(q->from_tag), false, err)) ||
+	    (rc = get_strz(dict, "to-tag", q->to_tag, sizeof(q->to_tag), false, err)) ||
+	    (rc = get_addr(dict, "received-from", &q->received_from, err)) ||
+	    (rc = get_addr(dict, "media-address", &q->media_address, err)))
+		return rc;
+	n = ng_key(dict, "sdp");
+	if (n) {
+		if (n->type != BENCODE_STR) {
+			snprintf(err, NG_ERR_MAX, "Invalid sdp");
+			return -EINVAL;
+		}
+		q->sdp = n->str;
+		q->sdp_len = n->len;
+	}
+	each_str(ng_key(dict, "flags"), on_flag, q);
+	each_str(ng_key(dict, "replace"), on_replace, q);
+	each_str(ng_key(dict, "rtcp-mux"), on_rtcp_mux, q);
+	each_str(ng_key(dict, "ICE"), on_ice, q);
+	each_str(ng_key(dict, "supports"), on_supports, q);
+	n = ng_key(dict, "address family");
+	if (ng_str_is(n, "IP4"))
+		q->family = AF_INET;
+	else if (ng_str_is(n, "IP6"))
+		q->family = AF_INET6;
+	else if (n) {
+		snprintf(err, NG_ERR_MAX, "Invalid address family");
+		return -EINVAL;
+	}
+	/* TOS out of 0..255 means "the default", as rtpengine */
+	if (!bencode_dict_get_int(dict, "TOS", &v) && v >= 0 && v < 256)
+		q->tos = (int)v;
+	if (!bencode_dict_get_int(dict, "delete delay", &v) || !bencode_dict_get_int(dict, "delete-delay", &v)) {
+		if (v < 0) {
+			snprintf(err, NG_ERR_MAX, "Invalid delete delay");
+			return -EINVAL;
+		}
+		q->delete_delay = v;
+	}
+	if (!bencode_dict_get_int(dict, "limit", &v)) {
+		if (v <= 0) {
+			snprintf(err, NG_ERR_MAX, "Invalid limit");
+			return -EINVAL;
+		}
+		q->limit = v;
+	}
+	return 0;
+}
+
+static enum ng_outcome ng_ping(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	return NG_OK; /* the "pong" result is written by the caller */
+}
+
+static const ng_handler handlers[NG_CMD__COUNT] = {
+	[NG_CMD_PING] = ng_ping,       [NG_CMD_OFFER] = ng_offer,         [NG_CMD_ANSWER] = ng_answer,
+	[NG_CMD_DELETE] = ng_delete,   [NG_CMD_QUERY] = ng_query,         [NG_CMD_LIST] = ng_list,
+	[NG_CMD_STATISTICS] = ng_statistics,
+};
+
+static enum ng_cmd lookup_cmd(const struct bencode_node *n)
+{
+	for (unsigned i = 0; i < NG_CMD_UNKNOWN; i++)
+		if (ng_str_is(n, cmd_names[i]))
+			return (enum ng_cmd)i;
+	return NG_CMD_UNKNOWN;
+}
+
+/* Runs one request and writes the whole reply dictionary. */
+static void dispatch(struct relay *r, const struct bencode_node *root, uint64_t now_ns, struct bencode_buf *reply,
+		     enum ng_cmd *cmd_out)
+{
+	struct bencode_buf body;
+	enum ng_outcome outcome = NG_ERROR;
+	enum ng_cmd cmd = NG_CMD_UNKNOWN;
+	char err[NG_ERR_MAX] = "";
+	struct ng_req q;
+
+	bencode_buf_init(&body, NG_REPLY_MAX);
+	if (!root || root->type != BENCODE_DICT) {
+		snprintf(err, sizeof(err), "Message is not a dictionary");
+	} else if (!ng_key(root, "command")) {
+		snprintf(err, sizeof(err), "No command in message");
+	} else if ((cmd = lookup_cmd(ng_key(root, "command"))) == NG_CMD_UNKNOWN) {
+		snprintf(err, sizeof(err), "Unrecognized command");
+	} else if (!ng_parse_req(&q, root, err)) {
+		outcome = handlers[cmd](r, &q, now_ns, &body, err);
+		if (outcome == NG_OK && body.err) {
+			outcome = NG_ERROR;
+			snprintf(err, sizeof(err), "Reply too large");
+		}
+	}
+	bencode_put_dict(reply);
+	if (outcome == NG_OK) {
+		bencode_put_raw(reply, body.data, body.len);
+		bencode_put_kv_str(reply, "result", cmd == NG_CMD_PING ? "pong" : "ok");
+	} else if (outcome == NG_LOAD_LIMIT) {
+		bencode_put_kv_str(reply, "result", "load limit");
+		bencode_put_kv_str(reply, "message", err);
+	} else {
+		bencode_put_kv_str(reply, "result", "error");
+		bencode_put_kv_str(reply, "error-reason", err[0] ? err : "Internal error");
+	}
+	bencode_put_end(reply);
+	if (outcome != NG_OK)
+		log_debug("ng %s: %s", ng_cmd_name(cmd), err);
+	r->cnt.ng[cmd][outcome]++;
+	*cmd_out = cmd;
+	bencode_buf_free(&body);
+}
+
+int ng_process(struct relay *r, const char *msg, size_t len, const struct sockaddr_storage *from, uint64_t now_ns,
+	       char **reply, size_t *reply_len)
+{
+	struct bencode_tree tree = { .cap = NG_MAX_NODES };
+	struct bencode_node *root = NULL;
+	struct bencode_buf out;
+	char cookie[COOKIE_MAX + 1];
+	const char *sp = memchr(msg, ' ', len < COOKIE_MAX + 1 ? len : COOKIE_MAX + 1);
+	const char *cached;
+	enum ng_cmd cmd;
+	size_t clen;
+	int err = 0;
+
+	*reply = NULL;
+	*reply_len = 0;
+	if (!sp || sp == msg) {
+		r->cnt.ng_malformed++; /* without a cookie there is nobody to answer */
+		return -EBADMSG;
+	}
+	clen = (size_t)(sp - msg);
+	for (size_t i = 0; i < clen; i++) {
+		if (!isgraph((unsigned char)msg[i])) {
+			r->cnt.ng_malformed++;
+			return -EBADMSG;
+		}
+	}
+	memcpy(cookie, msg, clen);
+	cookie[clen] = '\0';
+	cached = cookie_cache_get(&r->cookies, from, cookie, now_ns, reply_len);
+	if (cached) {
+		r->cnt.ng_retransmits++;
+		*reply = malloc(*reply_len);
+		if (!*reply)
+			return -ENOMEM;
+		memcpy(*reply, cached, *reply_len);
+		return 0;
+	}
+	tree.nodes = calloc(NG_MAX_NODES, sizeof(*tree.nodes));
+	if (!tree.nodes)
+		return -ENOMEM;
+	bencode_buf_init(&out, NG_REPLY_MAX + COOKIE_MAX + 64);
+	bencode_put_raw(&out, cookie, clen);
+	bencode_put_raw(&out, " ", 1);
+	err = bencode_decode(&tree, sp + 1, len - clen - 1, &root);
+	if (err) {
+		char why[NG_ERR_MAX];
+
+		r->cnt.ng_malformed++;
+		snprintf(why, sizeof(why), "Could not decode dictionary: %s", bencode_strerror(err));
+		bencode_put_dict(&out);
+		bencode_put_kv_str(&out, "result", "error");
+		bencode_put_kv_str(&out, "error-reason", why);
+		bencode_put_end(&out);
+		err = 0;
+	} else {
+		dispatch(r, root, now_ns, &out, &cmd);
+	}
+	if (out.err) {
+		err = out.err;
+		goto out;
+	}
+	cookie_cache_put(&r->cookies, from, cookie, out.data, out.len, now_ns);
+	*reply = out.data;
+	*reply_len = out.len;
+	out.data = NULL;
+out:
+	bencode_buf_free(&out);
+	free(tree.nodes);
+	return err;
+}

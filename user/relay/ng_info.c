@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ng delete, query, list and statistics, in rtpengine's reply formats. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dataplane/dataplane.h"
+#include "relay/call_legs.h"
+#include "relay/ng_internal.h"
+#include "sockaddr.h"
+
+static const char *state_name(const struct call *c)
+{
+	static const char *const names[] = { "offered", "answered", "ended" };
+
+	return names[c->state];
+}
+
+static void put_endpoint(struct bencode_buf *out, const char *key, const struct sockaddr_storage *ss)
+{
+	char ip[64];
+
+	bencode_put_cstr(out, key);
+	bencode_put_dict(out);
+	bencode_put_kv_str(out, "family", ss->ss_family == AF_INET6 ? "IPv6" : "IPv4");
+	bencode_put_kv_str(out, "address", sa_format_ip(ss, ip, sizeof(ip)));
+	bencode_put_kv_int(out, "port", sa_port(ss));
+	bencode_put_end(out);
+}
+
+static void put_stats(struct bencode_buf *out, const char *key, uint64_t packets, uint64_t bytes)
+{
+	bencode_put_cstr(out, key);
+	bencode_put_dict(out);
+	bencode_put_kv_int(out, "packets", (long long)packets);
+	bencode_put_kv_int(out, "bytes", (long long)bytes);
+	bencode_put_kv_int(out, "errors", 0);
+	bencode_put_end(out);
+}
+
+struct totals {
+	uint64_t packets[2], bytes[2]; /* [0] RTP, [1] RTCP */
+};
+
+static void put_stream(struct relay *r, const struct call *c, const struct call_media *m, int s, int k,
+		       struct bencode_buf *out, struct totals *t)
+{
+	uint16_t port = (uint16_t)(m->port[s] + k);
+	struct sockaddr_storage adv = m->dest[s];
+	struct pierce_leg leg;
+	bool have = !r->dp.leg_get(r->dp.ctx, relay_leg_index(r, m->addr[s], port), &leg);
+
+	bencode_put_dict(out);
+	bencode_put_kv_int(out, "local port", port);
+	if (adv.ss_family) {
+		if (k)
+			sa_set_port(&adv, m->dest_rtcp[s]);
+		put_endpoint(out, "advertised endpoint", &adv);
+	}
+	if (have && (leg.flags & PIERCE_LEG_LATCHED)) {
+		struct sockaddr_storage seen;
+
+		if (!pierce_addr_to_sockaddr(&leg.allow, leg.allow_family, leg.allow_port_be, &seen))
+			put_endpoint(out, "endpoint", &seen);
+	} else if (adv.ss_family) {
+		put_endpoint(out, "endpoint", &adv);
+	}
+	if (have && leg.packets)
+		bencode_put_kv_int(out, "last packet", (long long)relay_wallclock(r, leg.last_seen_ns));
+	bencode_put_cstr(out, "flags");
+	bencode_put_list(out);
+	bencode_put_cstr(out, k ? "RTCP" : "RTP");
+	if (adv.ss_family)
+		bencode_put_cstr(out, "filled");
+	if (have && (leg.flags & PIERCE_LEG_LATCHED))
+		bencode_put_cstr(out, "confirmed");
+	if (have && (leg.flags & PIERCE_LEG_ACTIVE))
+		bencode_put_cstr(out, "kernelized");
+	bencode_put_end(out);
+	put_stats(out, "stats", have ? leg.packets : 0, have ? leg.bytes : 0);
+	bencode_put_end(out);
+	if (have) {
+		t->packets[k] += leg.packets;
+		t->bytes[k] += leg.bytes;
+	}
+}
+
+static void put_side(struct relay *r, const struct call *c, int s, struct bencode_buf *out, struct totals *t)
+{
+	bencode_put_cstr(out, c->tag[s]);
+	bencode_put_dict(out);
+	bencode_put_kv_str(out, "tag", c->tag[s]);
+	bencode_put_kv_int(out, "created", (long long)relay_wallclock(r, c->created_ns));
+	if (c->tag[1 - s][0])
+		bencode_put_kv_str(out, "in dialogue with", c->tag[1 - s]);
+	bencode_put_cstr(out, "medias");
+	bencode_put_list(out);
+	for (unsigned i = 0; i < c->n_media; i++) {
+		const struct call_media *m = &c->media[i];
+
+		bencode_put_dict(out);
+		bencode_put_kv_int(out, "index", i + 1);
+		bencode_put_kv_str(out, "type", m->type);
+		bencode_put_kv_str(out, "protocol", m->proto);
+		bencode_put_cstr(out, "flags");
+		bencode_put_list(out);
+		if (m->port[s])
+			bencode_put_cstr(out, "initialized");
+		bencode_put_end(out);
+		bencode_put_cstr(out, "streams");
+		bencode_put_list(out);
+		for (int k = 0; k < 2 && m->port[s] && c->state != CALL_ENDED; k++)
+			put_stream(r, c, m, s, k, out, t);
+		bencode_put_end(out);
+		bencode_put_end(out);
+	}
+	bencode_put_end(out);
+	bencode_put_end(out);
+}
+
+void ng_put_call(struct relay *r, const struct call *c, struct bencode_buf *out)
+{
+	struct totals t;
+
+	memset(&t, 0, sizeof(t));
+
+	bencode_put_kv_int(out, "created", (long long)relay_wallclock(r, c->created_ns));
+	bencode_put_kv_int(out, "last signal", (long long)relay_wallclock(r, c->last_signal_ns));
+	bencode_put_kv_str(out, "state", state_name(c));
+	if (c->state == CALL_ENDED)
+		bencode_put_kv_str(out, "end reason", call_end_name(c->end_reason));
+	bencode_put_cstr(out, "tags");
+	bencode_put_dict(out);
+	for (int s = 0; s < 2; s++)
+		if (s == 0 || c->tag[1][0] || c->state == CALL_OFFERED)
+			put_side(r, c, s, out, &t);
+	bencode_put_end(out);
+	bencode_put_cstr(out, "totals");
+	bencode_put_dict(out);
+	put_stats(out, "RTP", t.packets[0], t.bytes[0]);
+	put_stats(out, "RTCP", t.packets[1], t.bytes[1]);
+	bencode_put_end(out);
+}
+
+static struct call *find_or_err(struct relay *r, const struct ng_req *q, char *err)
+{
+	struct call *c;
+
+	if (!q->call_id[0]) {
+		snprintf(err, NG_ERR_MAX, "No call-id in message");
+		return NULL;
+	}
+	c = call_find(&r->calls, q->call_id);
+	if (!c)
+		snprintf(err, NG_ERR_MAX, "Unknown call-id");
+	return c;
+}
+
+enum ng_outcome ng_delete(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	struct call *c = find_or_err(r, q, err);
+	uint64_t delay;
+
+	if (!c) {
+		if (!q->call_id[0] || q->fatal)
+			return NG_ERROR;
+		bencode_put_kv_str(out, "warning", "Call-ID not found or tags didn't match");
+		return NG_OK;
+	}
+	ng_put_call(r, c, out);
+	if (c->state == CALL_ENDED) /* already timed out: the record just goes */
+		return NG_OK;
+	delay = q->delete_delay >= 0 ? (uint64_t)q->delete_delay : r->set.delete_delay_s;
+	if (delay == 0) {
+		relay_call_end(r, c, CALL_END_DELETED, now_ns);
+		call_remove(&r->calls, c);
+	} else if (!c->remove_at_ns) {
+		/* media keeps flowing until the delay passes (a late BYE retransmission, a 200 to BYE) */
+		c->remove_at_ns = now_ns + delay * NS_PER_SEC;
+	}
+	return NG_OK;
+}
+
+enum ng_outcome ng_query(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	struct call *c = find_or_err(r, q, err);
+
+	if (!c)
+		return NG_ERROR;
+	ng_put_call(r, c, out);
+	return NG_OK;
+}
+
+enum ng_outcome ng_list(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	long long n = 0;
+
+	bencode_put_cstr(out, "calls");
+	bencode_put_list(out);
+	for (struct call *c = r->calls.head; c && n < q->limit; c = c->next, n++)
+		bencode_put_cstr(out, c->call_id);
+	bencode_put_end(out);
+	return NG_OK;
+}
+
+enum ng_outcome ng_statistics(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	struct pierce_stats st;
+	uint64_t relayed = 0, errors = 0, ng_errors = 0;
+	char uptime[24];
+
+	if (r->dp.stats && !r->dp.stats(r->dp.ctx, &st)) {
+		relayed = st.packets[PIERCE_R_FWD_TX] + st.packets[PIERCE_R_FWD_REDIRECT];
+		errors = st.packets[PIERCE_R_DROP_SRC] + st.packets[PIERCE_R_DROP_MALFORMED] +
+			 st.packets[PIERCE_R_DROP_INACTIVE];
+	}
+	for (unsigned i = 0; i < PIERCE_R__COUNT; i++)
+		relayed += r->cnt.slow_forwarded[i];
+	snprintf(uptime, sizeof(uptime), "%llu", (unsigned long long)((now_ns - r->started_ns) / NS_PER_SEC));
+	bencode_put_cstr(out, "statistics");
+	bencode_put_dict(out);
+	bencode_put_cstr(out, "currentstatistics");
+	bencode_put_dict(out);
+	bencode_put_kv_int(out, "sessionsown", r->calls.active);
+	bencode_put_kv_int(out, "sessionsforeign", 0);
+	bencode_put_kv_int(out, "sessionstotal", r->calls.active);
+	bencode_put_kv_int(out, "portsinuse", port_pool_used(&r->ports) * 2);
+	bencode_put_end(out);
+	bencode_put_cstr(out, "totalstatistics");
+	bencode_put_dict(out);
+	bencode_put_kv_str(out, "uptime", uptime);
+	bencode_put_kv_int(out, "managedsessions", (long long)r->cnt.calls_created);
+	bencode_put_kv_int(out, "rejectedsessions", (long long)r->cnt.calls_rejected);
+	bencode_put_kv_int(out, "timeoutsessions", (long long)r->cnt.ended[CALL_END_TIMEOUT]);
+	bencode_put_kv_int(out, "silenttimeoutsessions", (long long)r->cnt.ended[CALL_END_SILENT_TIMEOUT]);
+	bencode_put_kv_int(out, "finaltimeoutsessions", (long long)r->cnt.ended[CALL_END_FINAL_TIMEOUT]);
+	bencode_put_kv_int(out, "regularterminatedsessions", (long long)r->cnt.ended[CALL_END_DELETED]);
+	bencode_put_kv_int(out, "relayedpackets", (long long)relayed);
+	bencode_put_kv_int(out, "relayedpacketerrors", (long long)errors);
+	bencode_put_end(out);
+	bencode_put_cstr(out, "controlstatistics");
+	bencode_put_dict(out);
+	for (unsigned cmd = 0; cmd < NG_CMD_UNKNOWN; cmd++) {
+		char key[40];
+		uint64_t n = 0;
+
+		for (unsigned o = 0; o < NG_OUTCOME__COUNT; o++)
+			n += r->cnt.ng[cmd][o];
+		snprintf(key, sizeof(key), "total%scount", ng_cmd_name((enum ng_cmd)cmd));
+		bencode_put_kv_int(out, key, (long long)n);
+	}
+	for (unsigned cmd = 0; cmd < NG_CMD__COUNT; cmd++)
+		ng_errors += r->cnt.ng[cmd][NG_ERROR];
+	bencode_put_kv_int(out, "totalerrorcount", (long long)ng_errors);
+	bencode_put_end(out);
+	bencode_put_end(out);
+	return NG_OK;
+}

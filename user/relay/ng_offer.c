@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ng offer and answer: ports for each m= line, the legs, the rewritten SDP. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "relay/call_legs.h"
+#include "relay/ng_internal.h"
+#include "sockaddr.h"
+
+/* The relay address to show a side of the given family (its first match,
+ * else the first address at all). */
+static uint8_t pick_addr(const struct relay *r, sa_family_t family)
+{
+	for (unsigned i = 0; i < r->n_addrs; i++)
+		if (r->addrs[i].local.ss_family == family)
+			return (uint8_t)i;
+	return 0;
+}
+
+/* Where to send to a side and which source to accept from it, following
+ * the flags: media address > SIP source (with SIP-source-address) > SDP.
+ * The allowed source is received-from unless trust-address says the SDP
+ * is right; a side with no known address latches its first packet. */
+static void side_addresses(const struct ng_req *q, const struct rsdp_media *sm, struct call_media *m, int s)
+{
+	struct sockaddr_storage sdp = sm->addr;
+	bool sdp_ok = sdp.ss_family && !sm->zero_addr;
+
+	memset(&m->dest[s], 0, sizeof(m->dest[s]));
+	memset(&m->allow[s], 0, sizeof(m->allow[s]));
+	if (q->media_address.ss_family) {
+		m->dest[s] = q->media_address;
+		sa_set_port(&m->dest[s], sm->port);
+		m->allow[s] = q->media_address;
+	} else if (q->sip_source && q->received_from.ss_family) {
+		m->dest[s] = q->received_from;
+		sa_set_port(&m->dest[s], sm->port);
+		m->allow[s] = q->received_from;
+	} else {
+		if (sdp_ok)
+			m->dest[s] = sdp;
+		if (q->received_from.ss_family && !q->trust_address)
+			m->allow[s] = q->received_from;
+		else if (sdp_ok)
+			m->allow[s] = sdp;
+	}
+	if (m->allow[s].ss_family)
+		sa_set_port(&m->allow[s], 0);
+	m->dest_rtcp[s] = sm->rtcp_mux ? sm->port : sm->rtcp_port;
+}
+
+static int alloc_port(struct relay *r, uint16_t *port, char *err)
+{
+	int p;
+
+	if (*port)
+		return 0;
+	p = port_pool_alloc(&r->ports);
+	if (p < 0) {
+		snprintf(err, NG_ERR_MAX, "Ran out of ports");
+		return p;
+	}
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static uint8_t policy_of(const struct ng_req *q)
+{
+	if (q->asymmetric)
+		return PIERCE_SRC_TRUST;
+	if (q->media_handover)
+		return PIERCE_SRC_RELATCH;
+	return PIERCE_SRC_STRICT;
+}
+
+/* Rewrites q->sdp for side `to`, which will send to port[to]. */
+static int rewrite_for(struct relay *r, const struct ng_req *q, const struct rsdp_info *info, const struct call *c,
+		       int to, struct bencode_buf *out, char *err)
+{
+	struct rsdp_rewrite rw = {
+		.remove_ice = q->ice_remove,
+		.replace_origin = q->replace_origin,
+		.no_rtcp_attr = q->no_rtcp_attr,
+		.keep_zero_addr = true,
+		.rtcp_mux = q->rtcp_mux,
+		.loop_marker = q->loop_protect ? "1" : NULL,
+	};
+	char *sdp = NULL;
+	size_t len;
+	int rc;
+
+	for (unsigned i = 0; i < c->n_media; i++) {
+		const struct call_media *m = &c->media[i];
+
+		rw.relay[i] = r->addrs[m->addr[to]].advertised;
+		rw.port[i] = (m->disabled || i >= info->n_media || !info->media[i].port) ? 0 : m->port[to];
+	}
+	rc = rsdp_rewrite(q->sdp, q->sdp_len, &rw, &sdp, &len);
+	if (rc) {
+		snprintf(err, NG_ERR_MAX, "Failed to rewrite SDP: %s", strerror(-rc));
+		return rc;
+	}
+	bencode_put_cstr(out, "sdp");
+	bencode_put_str(out, sdp, len);
+	free(sdp);
+	return 0;
+}
+
+static int inspect(const struct ng_req *q, struct rsdp_info *info, char *err)
+{
+	int rc;
+
+	if (!q->call_id[0] || !q->from_tag[0] || !q->sdp) {
+		snprintf(err, NG_ERR_MAX, "No %s in message", !q->call_id[0] ? "call-id" : !q->from_tag[0] ? "from-tag" : "sdp");
+		return -EINVAL;
+	}
+	rc = rsdp_inspect(q->sdp, q->sdp_len, info);
+	if (rc)
+		snprintf(err, NG_ERR_MAX, "Failed to parse SDP%s", rc == -E2BIG ? ": too large or too many media" : "");
+	return rc;
+}
+
+enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	struct rsdp_info info;
+	struct call *c;
+	unsigned old_n;
+	bool created = false;
+	int s, o, rc;
+
+	if (inspect(q, &info, err))
+		return NG_ERROR;
+	if (q->loop_protect && info.loop_marker) {
+		bencode_put_cstr(out, "sdp"); /* already relayed by us: pass it through */
+		bencode_put_str(out, q->sdp, q->sdp_len);
+		return NG_OK;
+	}
+	c = call_find(&r->calls, q->call_id);
+	if (c && c->state == CALL_ENDED) { /* a timed-out or deleted call starting over */
+		call_remove(&r->calls, c);
+		c = NULL;
+	}
+	if (!c) {
+		if (r->set.max_sessions && r->calls.active >= r->set.max_sessions) {
+			r->cnt.calls_rejected++;
+			snprintf(err, NG_ERR_MAX, "Parallel session limit reached");
+			return q->load_limit ? NG_LOAD_LIMIT : NG_ERROR;
+		}
+		rc = call_add(&r->calls, q->call_id, now_ns, &c);
+		if (rc) {
+			snprintf(err, NG_ERR_MAX, "Cannot create call: %s", strerror(-rc));
+			return NG_ERROR;
+		}
+		created = true;
+		snprintf(c->tag[0], sizeof(c->tag[0]), "%s", q->from_tag);
+	}
+	s = call_side_of(c, q->from_tag);
+	if (s < 0) {
+		if (c->state == CALL_OFFERED) { /* the offerer changed its tag before any answer */
+			snprintf(c->tag[0], sizeof(c->tag[0]), "%s", q->from_tag);
+			s = 0;
+		} else {
+			snprintf(err, NG_ERR_MAX, "Unknown from-tag for this call");
+			return NG_ERROR;
+		}
+	}
+	o = 1 - s;
+	old_n = c->n_media;
+	for (unsigned i = 0; i < info.n_media; i++) {
+		const struct rsdp_media *sm = &info.media[i];
+		struct call_media *m = &c->media[i];
+		bool fresh = !m->port[s];
+
+		snprintf(m->type, sizeof(m->type), "%s", sm->type);
+		snprintf(m->proto, sizeof(m->proto), "%s", sm->proto);
+		m->disabled = sm->port == 0;
+		if (m->disabled)
+			continue; /* a re-offer may disable a stream; its ports stay booked for the call */
+		side_addresses(q, sm, m, s);
+		if (fresh) {
+			m->addr[s] = pick_addr(r, sm->addr.ss_family ? sm->addr.ss_family : AF_INET);
+			m->addr[o] = q->family ? pick_addr(r, q->family) : m->addr[s];
+		}
+		if (alloc_port(r, &m->port[s], err) || alloc_port(r, &m->port[o], err))
+			goto fail;
+	}
+	if (info.n_media < old_n)
+		call_release_media(r, c, info.n_media);
+	c->n_media = info.n_media;
+	c->policy = policy_of(q);
+	if (q->tos >= 0)
+		c->tos = q->tos;
+	else if (created)
+		c->tos = r->set.tos;
+	c->last_signal_ns = now_ns;
+	if (rewrite_for(r, q, &info, c, o, out, err))
+		goto fail;
+	if (call_legs_install(r, c)) {
+		snprintf(err, NG_ERR_MAX, "Data plane update failed");
+		goto fail;
+	}
+	if (created)
+		r->cnt.calls_created++;
+	log_debug("offer %s: %u media", c->call_id, c->n_media);
+	return NG_OK;
+fail:
+	if (created) {
+		call_teardown(r, c);
+		call_remove(&r->calls, c);
+	} else if (c->n_media < info.n_media) {
+		call_release_media(r, c, c->n_media); /* only what this offer added */
+	}
+	return NG_ERROR;
+}
+
+enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	struct rsdp_info info;
+	struct call *c;
+	int offerer, a;
+
+	if (inspect(q, &info, err))
+		return NG_ERROR;
+	if (!q->to_tag[0]) {
+		snprintf(err, NG_ERR_MAX, "No to-tag in message");
+		return NG_ERROR;
+	}
+	c = call_find(&r->calls, q->call_id);
+	if (!c || c->state == CALL_ENDED) {
+		snprintf(err, NG_ERR_MAX, "Unknown call-id");
+		return NG_ERROR;
+	}
+	offerer = call_side_of(c, q->from_tag);
+	if (offerer < 0) {
+		snprintf(err, NG_ERR_MAX, "Unknown from-tag");
+		return NG_ERROR;
+	}
+	a = 1 - offerer;
+	/* a different to-tag is another fork answering: it takes the side over */
+	snprintf(c->tag[a], sizeof(c->tag[a]), "%s", q->to_tag);
+	if (info.n_media > c->n_media) {
+		snprintf(err, NG_ERR_MAX, "Answer has more media than the offer");
+		return NG_ERROR;
+	}
+	for (unsigned i = 0; i < info.n_media; i++) {
+		struct call_media *m = &c->media[i];
+
+		if (m->disabled)
+			continue;
+		if (info.media[i].port == 0) { /* rejected by the answerer */
+			memset(&m->dest[a], 0, sizeof(m->dest[a]));
+			continue;
+		}
+		side_addresses(q, &info.media[i], m, a);
+	}
+	c->state = CALL_ANSWERED;
+	c->last_signal_ns = now_ns;
+	if (q->tos >= 0)
+		c->tos = q->tos;
+	if (rewrite_for(r, q, &info, c, offerer, out, err))
+		return NG_ERROR;
+	if (call_legs_install(r, c)) {
+		snprintf(err, NG_ERR_MAX, "Data plane update failed");
+		return NG_ERROR;
+	}
+	return NG_OK;
+}
