@@ -37,7 +37,7 @@ TOOL_DEPS_bench     := dataplane common
 
 .DEFAULT_GOAL := all
 .SECONDARY:
-.PHONY: all deps test test-unit test-bpf test-e2e demo bench fuzz soak clean
+.PHONY: all deps test test-unit test-bpf test-e2e test-fuzz demo bench fuzz soak clean
 
 deps:
 	@tools/deps.sh
@@ -122,6 +122,9 @@ test-bpf: all
 test-e2e: all
 	tests/run.sh e2e
 
+test-fuzz: all
+	tests/run.sh fuzz
+
 demo: deps
 	$(MAKE) all
 	tests/e2e/demo.sh
@@ -134,5 +137,8 @@ clean:
 	rm -rf $(BUILD)
 
 all: $(BPF_OBJS) $(SKELS) $(PROGS) $(UNIT_BINS) $(BPFT_BINS)
+
+# libFuzzer targets (tests/fuzz/fuzz.mk defines `fuzz` and the fuzzer binaries)
+-include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

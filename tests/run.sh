@@ -55,6 +55,7 @@ run_scripts() { # $1 = dir
 	local t log rc
 	for t in tests/"$1"/test_*.sh; do
 		[ -f "$t" ] || continue
+		if [ -n "${ONLY:-}" ] && [[ "$t" != *"$ONLY"* ]]; then continue; fi
 		log=$LOGDIR/$1-$(basename "$t" .sh).log
 		echo "  running $t"
 		timeout 900 bash "$t" >"$log" 2>&1
@@ -70,7 +71,7 @@ run_scripts() { # $1 = dir
 
 suites=${1:-all}
 case $suites in
-all) suites="unit bpf e2e" ;;
+all) suites="unit bpf fuzz e2e" ;;
 esac
 for s in $suites; do
 	echo "== $s"
@@ -78,6 +79,7 @@ for s in $suites; do
 	unit) run_bins unit ;;
 	bpf) need_root bpf && run_bins bpf ;;
 	e2e) need_root e2e && run_scripts e2e ;;
+	fuzz) run_scripts fuzz ;;
 	*) echo "unknown suite $s" >&2; exit 2 ;;
 	esac
 done
