@@ -67,7 +67,7 @@ static const struct opt_def defs[] = {
 	INT_OPT("cpu", cpu, 0, 4095, "N", "pin to CPU N"),
 	INT_OPT("rt-prio", rt_prio, 0, 99, "N", "SCHED_FIFO priority N (default 0: normal)"),
 	STR_OPT("clock", clock_name, "CLOCK", "send timestamp clock: monotonic (default) or realtime"),
-	INT_OPT("tick-us", tick_us, 50, 100000, "US", "pacing tick (default 1000)"),
+	INT_OPT("tick-us", tick_us, 50, 100000, "US", "pacing tick (default: the packet interval's largest part <= 1000)"),
 	INT_OPT("sockbuf", sockbuf, 65536, 1LL << 30, "BYTES", "socket send/receive buffer (default 4 MiB)"),
 	BOOL_OPT("quiet", quiet, "no progress line"),
 	BOOL_OPT("progress", progress, "progress line even on short runs"),
@@ -223,6 +223,20 @@ static int cfg_check(struct rtpgen_cfg *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Packets leave on tick boundaries, so a stream whose interval is not a
+ * whole number of ticks arrives unevenly and shows jitter that is only the
+ * pacing's. The default tick is the largest whole fraction of the packet
+ * interval that is at most 1 ms (20 ms packets: 1 ms; 2000 pps: 0.5 ms),
+ * and no shorter than 50 us, where wakeups start to cost more than they buy.
+ */
+static uint64_t default_tick_ns(double rate_pps)
+{
+	double interval_ns = 1e9 / rate_pps, parts = ceil(interval_ns / 1e6), tick = interval_ns / parts;
+
+	return tick < 50000 ? 50000 : (uint64_t)tick;
+}
+
 static void print_help(const char *prog)
 {
 	char *text = NULL, *cfg_line;
@@ -258,6 +272,9 @@ int rtpgen_parse_args(struct rtpgen_cfg *cfg, int argc, char *argv[])
 	cfg->streams_given = opts_find(defs, n, argc, argv, "streams") != NULL;
 	if (!rc)
 		rc = cfg_check(cfg, err, sizeof(err));
+	if (!rc)
+		cfg->tick_ns = opts_find(defs, n, argc, argv, "tick-us") ? (uint64_t)cfg->tick_us * 1000
+									  : default_tick_ns(cfg->rate_pps);
 	if (rc) {
 		fprintf(stderr, "pierce-rtpgen: %s\n", err);
 		return -EINVAL;

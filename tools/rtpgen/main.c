@@ -69,7 +69,8 @@ static int setup_epoll(struct rtpgen *g, int *epfd, int *tfd)
 	*tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (*epfd < 0 || *tfd < 0)
 		return -errno;
-	its.it_interval.tv_nsec = g->cfg.tick_us * 1000;
+	its.it_interval.tv_sec = (time_t)(g->cfg.tick_ns / 1000000000ull);
+	its.it_interval.tv_nsec = (long)(g->cfg.tick_ns % 1000000000ull);
 	its.it_value = its.it_interval;
 	if (timerfd_settime(*tfd, 0, &its, NULL))
 		return -errno;

@@ -57,6 +57,7 @@ struct rtpgen_cfg {
 	char clock_name[16];
 	int clock_id;           /* CLOCK_MONOTONIC or CLOCK_REALTIME */
 	long long tick_us;
+	uint64_t tick_ns; /* from --tick-us, or fitted to the packet interval */
 	long long sockbuf;
 	bool quiet;
 	bool progress;
