@@ -15,11 +15,13 @@
 # answer to the relay, 200 OK to A with the relay in its SDP. RTP flows
 # A -> relay -> B -> (echo) -> relay -> A and is forwarded by XDP.
 #
-# DRAFT_TOPOLOGY_ONLY=1 builds the network, starts pierce-redirect and checks
-# reachability and NAT only: the part that runs today. The call itself needs
-# pierce-proxy and pierce-relay; their command lines below (PROXY_ARGS,
-# RELAY_CMD) follow their option tables as far as they exist and must be
-# checked once both daemons land.
+# DRAFT_STAGE picks how far to go:
+#   topology  the network, NAT and pierce-redirect's reachability
+#   publish   + both proxies; phone B registers at proxy 2, and proxy 2's
+#             third-party REGISTER must reach pierce-redirect
+#   call      (default) + pierce-relay and the call with RTP
+# The relay's command line (RELAY_CMD) is a guess until pierce-relay has a
+# main; check it against its option table when it lands.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/lib.sh
@@ -38,10 +40,14 @@ PHONE_A=10.0.1.10
 PHONE_B=10.0.2.10
 CALL_MS=${CALL_MS:-4000}
 
+STAGE=${DRAFT_STAGE:-call}
 need=("$BUILD/pierce-redirect" "$BUILD/bpf/pass.bpf.o")
-if [ "${DRAFT_TOPOLOGY_ONLY:-0}" != 1 ]; then
-	need+=("$BUILD/pierce-proxy" "$BUILD/pierce-relay" "$BUILD/piercectl" "$BUILD/bpf/relay.bpf.o")
-fi
+case $STAGE in
+topology) ;;
+publish) need+=("$BUILD/pierce-proxy") ;;
+call) need+=("$BUILD/pierce-proxy" "$BUILD/pierce-relay" "$BUILD/piercectl" "$BUILD/bpf/relay.bpf.o") ;;
+*) fail "DRAFT_STAGE must be topology, publish or call, not '$STAGE'" ;;
+esac
 for f in "${need[@]}"; do
 	[ -e "$f" ] || fail "$f missing: build first (make BUILD=$BUILD)"
 done
@@ -112,19 +118,21 @@ PY
 wait_for 5 "pierce-redirect answering from the public segment" redirect_query sip:nobody@b.test
 pass "pierce-redirect reachable from proxy 1"
 
-if [ "${DRAFT_TOPOLOGY_ONLY:-0}" = 1 ]; then
+if [ "$STAGE" = topology ]; then
 	kill -0 $RD 2>/dev/null || fail "pierce-redirect died"
-	echo "PASS (topology only)"
+	echo "PASS (stage topology)"
 	exit 0
 fi
 
-# ---- relay and proxies (command lines to confirm when the daemons land) -------------
-PIN=$(bpffs_dir relay)/pierce
-RELAY_CMD=${RELAY_CMD:-"$BUILD/pierce-relay --interface r0 --address $RELAY --ng $RELAY:2223 --ports 30000-30999 --pin-dir $PIN -v"}
-# shellcheck disable=SC2086
-spawn relay "$E2E_TMP/relay.log" $RELAY_CMD
-neigh_resolve relay $NAT_A_PUB
-neigh_resolve relay $NAT_B_PUB
+# ---- relay (command line to confirm when pierce-relay has a main) and proxies -------
+if [ "$STAGE" = call ]; then
+	PIN=$(bpffs_dir relay)/pierce
+	RELAY_CMD=${RELAY_CMD:-"$BUILD/pierce-relay --interface r0 --address $RELAY --ng $RELAY:2223 --ports 30000-30999 --pin-dir $PIN -v"}
+	# shellcheck disable=SC2086
+	spawn relay "$E2E_TMP/relay.log" $RELAY_CMD
+	neigh_resolve relay $NAT_A_PUB
+	neigh_resolve relay $NAT_B_PUB
+fi
 proxy_args() { # IP DOMAIN
 	echo --listen "$1:5060" --advertise "$1" --domain "$2" --relay "udp:$RELAY:2223" \
 		--redirect "$REDIRECT:5060" --nat-policy auto -v
@@ -152,6 +160,11 @@ pass "phone B registered at proxy 2"
 bob_published() { redirect_query sip:bob@b.test | grep -q "$PROXY2"; }
 wait_for 5 "proxy 2 published bob@b.test to pierce-redirect" bob_published
 pass "pierce-redirect holds bob@b.test -> proxy 2"
+if [ "$STAGE" = publish ]; then
+	kill -0 $RD 2>/dev/null || fail "pierce-redirect died"
+	echo "PASS (stage publish)"
+	exit 0
+fi
 
 # ---- the call ------------------------------------------------------------------------
 # shellcheck disable=SC2046
