@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -269,7 +270,8 @@ static int open_one(struct rtpgen *g, struct rtpgen_sock *k)
 	k->fd = socket(k->local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (k->fd < 0) {
 		rc = -errno;
-		log_err("socket: %s", strerror(errno));
+		log_err("socket: %s%s", strerror(errno),
+			errno == EMFILE ? " (share sockets among streams with --sockets N)" : "");
 		return rc;
 	}
 	/* FORCE variants pass the rmem_max/wmem_max caps when we are root */
@@ -292,8 +294,20 @@ static int open_one(struct rtpgen *g, struct rtpgen_sock *k)
 	return 0;
 }
 
+/* A socket per stream can pass the default soft limit on open files. */
+static void raise_fd_limit(unsigned need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need + 16)
+		return;
+	rl.rlim_cur = rl.rlim_max < need + 16 ? rl.rlim_max : need + 16;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int rtpgen_sockets_open(struct rtpgen *g)
 {
+	raise_fd_limit(g->nsocks);
 	for (unsigned j = 0; j < g->nsocks; j++) {
 		int rc = open_one(g, &g->socks[j]);
 
