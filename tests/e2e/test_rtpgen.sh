@@ -77,7 +77,7 @@ stop_pid "$ECHO_PID"
 
 # ---- 3. many streams over few sockets: 8 streams on 2 sockets into a sink
 spawn lo "$E2E_TMP/sink.log" "$RTPGEN" --mode sink --streams 8 --sockets 2 --local 127.0.0.1:22000 \
-	--local-step 1 --duration 1.5 --json "$E2E_TMP/sink.json" --max-loss 0 --quiet
+	--local-step 1 --duration 3 --json "$E2E_TMP/sink.json" --max-loss 0 --quiet
 SINK_PID=$SPAWNED_PID
 wait_for 5 "sink bound its sockets" bound 22001
 nsx lo "$RTPGEN" --mode send --streams 8 --sockets 2 --remote 127.0.0.1:22000 --remote-step 0 --rate 200 \
