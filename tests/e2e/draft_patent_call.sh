@@ -98,8 +98,9 @@ $NAT_B_PUB:42*) pass "phone B reaches proxy 2 through natB as $src" ;;
 esac
 
 # ---- pierce-redirect ---------------------------------------------------------------
+# only the proxies may publish bindings (the test's own query comes from proxy 1)
 spawn redirect "$E2E_TMP/redirect.log" "$BUILD/pierce-redirect" --listen $REDIRECT:5060 \
-	--metrics $REDIRECT:9090 -v
+	--registrar $PROXY1 --registrar $PROXY2 --metrics $REDIRECT:9090 -v
 RD=$SPAWNED_PID
 redirect_query() { # AOR: the Contact lines of a REGISTER without Contact (a query)
 	nsx proxy1 "$PYTHON" - "$1" <<PY
@@ -117,6 +118,17 @@ PY
 }
 wait_for 5 "pierce-redirect answering from the public segment" redirect_query sip:nobody@b.test
 pass "pierce-redirect reachable from proxy 1"
+forged=$(nsx phoneA "$PYTHON" - <<PY
+import socket
+m = ("REGISTER sip:b.test SIP/2.0\r\nVia: SIP/2.0/UDP $PHONE_A:5998;branch=z9hG4bK-forge;rport\r\n"
+     "From: <sip:bob@b.test>;tag=x\r\nTo: <sip:bob@b.test>\r\nCall-ID: forge@test\r\nCSeq: 1 REGISTER\r\n"
+     "Contact: <sip:$NAT_A_PUB:5060>\r\nContent-Length: 0\r\n\r\n")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1); s.bind(("$PHONE_A", 5998))
+s.sendto(m.encode(), ("$REDIRECT", 5060))
+print(s.recv(65535).decode().split("\r\n")[0])
+PY
+)
+assert_eq "$forged" "SIP/2.0 403 Forbidden" "a REGISTER from a phone (not a proxy) is refused"
 
 if [ "$STAGE" = topology ]; then
 	kill -0 $RD 2>/dev/null || fail "pierce-redirect died"

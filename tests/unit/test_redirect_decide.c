@@ -353,6 +353,25 @@ static void test_malformed(void **state)
 	}
 }
 
+static void test_registrar_acl(void **state)
+{
+	struct fixture *f = *state; /* requests come from 198.51.100.7 */
+
+	assert_int_equal(sa_parse_ip("192.0.2.50", 0, &f->r.registrars[0]), 0);
+	f->r.nregistrars = 1;
+	reg(f, "sip:bob@b.test", "Contact: <sip:192.0.2.20>\r\n", 403);
+	assert_int_equal(f->r.loc->ops->count(f->r.loc), 0);
+	/* any port of an allowed address will do */
+	assert_int_equal(sa_parse_ip("198.51.100.7", 5060, &f->r.registrars[1]), 0);
+	f->r.nregistrars = 2;
+	reg(f, "sip:bob@b.test", "Contact: <sip:192.0.2.20>\r\n", 200);
+	assert_int_equal(f->r.loc->ops->count(f->r.loc), 1);
+	/* lookups are open to all */
+	f->r.nregistrars = 1;
+	osip_message_free(feed(f, request("INVITE", "sip:bob@b.test", "<sip:bob@b.test>", NULL, NULL)));
+	assert_int_equal(f->r.metrics.replies_302, 1);
+}
+
 static void test_metrics_format(void **state)
 {
 	struct fixture *f = *state;
@@ -371,7 +390,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_register_then_invite), T(test_retransmission_same_answer), T(test_unknown_404_and_options),
 		T(test_ack_absorbed_and_in_dialog), T(test_unregister), T(test_expiry_and_query), T(test_routes),
-		T(test_store_full_503), T(test_malformed), T(test_metrics_format),
+		T(test_store_full_503), T(test_malformed), T(test_registrar_acl), T(test_metrics_format),
 	};
 #undef T
 

@@ -7,11 +7,21 @@
 
 #include "location.h"
 #include "redirect.h"
+#include "sockaddr.h"
 
 static int parse_route(const char *value, void *dest, char *err, size_t errlen)
 {
 	if (route_parse(value, dest)) {
 		snprintf(err, errlen, "'%s' is not DOMAIN=IP:PORT", value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_ip(const char *value, void *dest, char *err, size_t errlen)
+{
+	if (sa_parse_ip(value, 0, dest)) {
+		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", value);
 		return -EINVAL;
 	}
 	return 0;
@@ -28,6 +38,9 @@ const struct opt_def redirect_opts[] = {
 	{ .name = "route", .short_name = 'r', .type = OPT_CUSTOM, .offset = OFF(routes), .size = sizeof(struct route),
 	  .max_count = CONFIG_MAX_ROUTES, .count_offset = OFF(n_routes), .parse = parse_route,
 	  .metavar = "DOMAIN=IP:PORT", .help = "static route for a domain whose proxy does not register; * for any (repeatable)" },
+	{ .name = "registrar", .type = OPT_CUSTOM, .offset = OFF(registrars), .size = sizeof(struct sockaddr_storage),
+	  .max_count = REDIRECT_MAX_REGISTRARS, .count_offset = OFF(n_registrars), .parse = parse_ip, .metavar = "IP",
+	  .help = "accept REGISTERs only from this proxy address (repeatable; default: from anyone)" },
 	{ .name = "max-bindings", .type = OPT_INT, .offset = OFF(max_bindings), .min = 1, .max = 10000000,
 	  .metavar = "N", .help = "bindings the location store holds at most (default 100000)" },
 	{ .name = "default-expires", .type = OPT_INT, .offset = OFF(default_expires), .min = 1, .max = REDIRECT_MAX_EXPIRES,

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "options.h"
+#include "redirect.h"
 #include "routes.h"
 #include "server.h"
 
@@ -21,6 +22,8 @@ struct redirect_config {
 	long long max_bindings;
 	long long default_expires;
 	long long max_expires;
+	struct sockaddr_storage registrars[REDIRECT_MAX_REGISTRARS];
+	unsigned n_registrars;
 	struct sockaddr_storage metrics; /* ss_family 0: no HTTP endpoint */
 	char log_level[16];
 	bool verbose;

@@ -10,6 +10,7 @@
 #include "redirect.h"
 #include "sip_msg.h"
 #include "sip_validate.h"
+#include "sockaddr.h"
 
 static void count_reply(struct redirect_metrics *m, int status)
 {
@@ -20,6 +21,16 @@ static void count_reply(struct redirect_metrics *m, int status)
 	case 400: m->replies_400++; break;
 	default: m->replies_other++; break;
 	}
+}
+
+bool redirect_may_register(const struct redirect *r, const struct sockaddr_storage *src)
+{
+	if (!r->nregistrars)
+		return true;
+	for (size_t i = 0; src && i < r->nregistrars; i++)
+		if (sa_equal_ip(&r->registrars[i], src))
+			return true;
+	return false;
 }
 
 static int is_ack_line(const char *buf, size_t len)
@@ -68,9 +79,17 @@ int redirect_handle(struct redirect *r, const char *buf, size_t len, const struc
 		raw_error(r, buf, len, 400, "Malformed Message", out, out_len);
 		return 0;
 	}
-	rc = redirect_decide(r, msg, now_ms, &d);
-	if (rc)
-		log_warn("deciding on %s: %s", msg->sip_method, strerror(-rc));
+	if (MSG_IS_REGISTER(msg) && !redirect_may_register(r, src)) {
+		char a[SA_STR_MAX];
+
+		log_warn("REGISTER from %s refused: not a --registrar", src ? sa_format(src, a, sizeof(a)) : "?");
+		memset(&d, 0, sizeof(d));
+		decision_set(&d, 403, "Forbidden");
+	} else {
+		rc = redirect_decide(r, msg, now_ms, &d);
+		if (rc)
+			log_warn("deciding on %s: %s", msg->sip_method, strerror(-rc));
+	}
 	if (!d.status) {
 		r->metrics.acks_absorbed++;
 		rc = 0;

@@ -57,6 +57,8 @@ static int apply_config(struct daemon *d, const struct redirect_config *c)
 	d->r.routes = routes;
 	d->r.default_expires = (uint32_t)c->default_expires;
 	d->r.max_expires = (uint32_t)c->max_expires;
+	memcpy(d->r.registrars, c->registrars, sizeof(d->r.registrars));
+	d->r.nregistrars = c->n_registrars;
 	log_set_level(level_of(c));
 	return 0;
 }
@@ -169,8 +171,9 @@ int main(int argc, char **argv)
 	start_signal(loop, &d.sigterm_w, stop_cb, SIGTERM, &d);
 	start_signal(loop, &d.sighup_w, hup_cb, SIGHUP, &d);
 	start_signal(loop, &d.sigusr1_w, usr1_cb, SIGUSR1, &d);
-	log_info("ready: location store %s, %u static routes, up to %lld bindings", d.r.loc->ops->name,
-		 d.cfg.n_routes, d.cfg.max_bindings);
+	log_info("ready: location store %s, %u static routes, up to %lld bindings, REGISTERs from %s",
+		 d.r.loc->ops->name, d.cfg.n_routes, d.cfg.max_bindings,
+		 d.cfg.n_registrars ? "the --registrar addresses" : "anyone");
 	ev_run(loop, 0);
 	redirect_metrics_log(&d.r.metrics, d.r.loc->ops->count(d.r.loc));
 	ev_timer_stop(loop, &d.expire_w);

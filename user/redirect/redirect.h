@@ -2,6 +2,7 @@
 #ifndef PIERCE_REDIRECT_REDIRECT_H
 #define PIERCE_REDIRECT_REDIRECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #define REDIRECT_DEFAULT_EXPIRES 3600U
 #define REDIRECT_MAX_EXPIRES     86400U
 #define DECISION_CONTACT_MAX     (LOC_AOR_MAX + LOC_CONTACT_MAX + 32)
+#define REDIRECT_MAX_REGISTRARS  32
 
 struct redirect {
 	struct location *loc;
@@ -27,6 +29,10 @@ struct redirect {
 	struct redirect_metrics metrics;
 	uint32_t default_expires; /* REGISTER without Expires */
 	uint32_t max_expires;     /* longer requests are cut to this */
+	/* Addresses (ports ignored) whose REGISTERs are accepted; none: any.
+	 * Bindings steer calls, so only the proxies should write them. */
+	struct sockaddr_storage registrars[REDIRECT_MAX_REGISTRARS];
+	size_t nregistrars;
 };
 
 struct decision {
@@ -54,6 +60,9 @@ int redirect_register(struct redirect *r, const osip_message_t *req, uint64_t no
  */
 int redirect_handle(struct redirect *r, const char *buf, size_t len, const struct sockaddr_storage *src,
 		    uint64_t now_ms, char **out, size_t *out_len);
+
+/* Whether src may change bindings. */
+bool redirect_may_register(const struct redirect *r, const struct sockaddr_storage *src);
 
 void decision_set(struct decision *d, int status, const char *reason);
 int decision_add_header(struct decision *d, const char *name, const char *value);
