@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "bench.h"
+
+static uint32_t csum_add(uint32_t sum, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(b[len - 1] << 8);
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+int bench_frame(uint8_t *buf, size_t len, const uint8_t smac[6], const uint8_t dmac[6],
+		const struct sockaddr_storage *src, const struct sockaddr_storage *dst)
+{
+	const struct sockaddr_in *s = (const void *)src, *d = (const void *)dst;
+	struct ethhdr *eth = (void *)buf;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+	size_t ulen = len - sizeof(*eth) - sizeof(*ip);
+	uint8_t *payload = (uint8_t *)(udp + 1);
+	uint32_t sum;
+	uint16_t c;
+
+	if (src->ss_family != AF_INET || dst->ss_family != AF_INET || len < sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + 12)
+		return -EINVAL;
+	memset(buf, 0, len);
+	memcpy(eth->h_dest, dmac, 6);
+	memcpy(eth->h_source, smac, 6);
+	eth->h_proto = htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons((uint16_t)(len - sizeof(*eth)));
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->saddr = s->sin_addr.s_addr;
+	ip->daddr = d->sin_addr.s_addr;
+	ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
+	udp->source = s->sin_port;
+	udp->dest = d->sin_port;
+	udp->len = htons((uint16_t)ulen);
+	payload[0] = 0x80; /* RTP v2 */
+	payload[1] = 0;    /* PT 0: PCMU */
+	for (size_t i = 12; i < ulen - sizeof(*udp); i++)
+		payload[i] = 0xff; /* mu-law silence */
+	sum = csum_add(0, &ip->saddr, 8);
+	sum += IPPROTO_UDP + (uint32_t)ulen;
+	sum = csum_add(sum, udp, ulen);
+	c = csum_fold(sum);
+	/* a computed 0 is sent as 0xffff: 0 means "no checksum" */
+	udp->check = htons(c ? c : 0xffff);
+	return 0;
+}
