@@ -67,10 +67,14 @@ pierce)
 	xdp_pass_attach ph eth0
 	PIN=$(bpffs_dir relay)/pierce
 	spawn srv "$E2E_TMP/relay.log" "$BUILD/pierce-relay" --interface eth0 --address $SRV \
-		--ng $NG --pin-dir "$PIN"
+		--ng $NG --ports 30000-30999 --pin-dir "$PIN"
 	RELAY_PID=$SPAWNED_PID
 	relay_sessions() { nsx srv "$PYTHON" $NGQ $NG list --len calls; }
-	relay_packets() { "$BUILD/piercectl" --pin-dir "$PIN" stats | awk '$1 == "forwarded" || $1 == "tx" { n += $2 } END { print n + 0 }'; }
+	# packets the XDP program sent back out (XDP_TX), from the pinned counters
+	relay_packets() {
+		nsx srv "$BUILD/piercectl" --pin-dir "$PIN" --json stats |
+			"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["fwd_tx"]["packets"])'
+	}
 	;;
 esac
 wait_for 10 "$RELAY answers ng ping on $NG" nsx srv "$PYTHON" $NGQ $NG ping

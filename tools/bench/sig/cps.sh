@@ -11,7 +11,9 @@
 #   ph namespace:  sipp UAC 10.97.0.11:5080, sipp UAS 10.97.0.12:5070
 #                  (registered as "bob"), pinned to CPU $GEN_CPU
 #
-# Environment: BUILD (default build), STACKS (default "kamailio pierce"),
+# Environment: BUILD (default build), STACKS: PROXY/RELAY pairs, proxy
+# kamailio or pierce, relay rtpengine or pierce (default "kamailio/rtpengine
+# pierce/pierce"; mixed pairs check interop and isolate either side),
 # RATES (calls/s steps, default "100 200 400 600 800 1000 1200 1500"),
 # STEP_S seconds per step (default 10), HOLD_MS call hold (default 500),
 # BUDGET_S wall-clock cap for the whole run (default 600), SUT_CPU (1),
@@ -21,7 +23,7 @@ cd "$(dirname "$0")/../../.."
 . tests/e2e/lib.sh
 . tests/e2e/sipp/sipp.sh
 
-STACKS=${STACKS:-kamailio pierce}
+STACKS=${STACKS:-kamailio/rtpengine pierce/pierce}
 RATES=${RATES:-100 200 400 600 800 1000 1200 1500}
 STEP_S=${STEP_S:-10}
 HOLD_MS=${HOLD_MS:-500}
@@ -48,43 +50,62 @@ ns_create srv ph
 veth_create srv eth0 $SRV/24 ph eth0 $UAC/24
 ip -n "$(ns ph)" addr add $UAS/24 dev eth0 || fail "second phone address"
 
-start_stack() { # $1 = kamailio | pierce
-	local d=$E2E_TMP/$1
-	mkdir -p "$d"
+start_relay() { # $1 = rtpengine | pierce, $2 = scratch dir, $3 = log
 	case $1 in
-	kamailio)
+	rtpengine)
 		command -v rtpengine >/dev/null || fail "rtpengine missing (apt-get install rtpengine-daemon)"
-		command -v kamailio >/dev/null || fail "kamailio missing (apt-get install kamailio)"
-		spawn srv "$OUT/$1-relay.log" taskset -c "$SUT_CPU" \
-			tools/bench/peers/rtpengine.sh "$d/rte" $SRV 2223 30000 59999 1
-		RELAY_PID=$SPAWNED_PID
-		wait_for 10 "rtpengine answers ng ping" nsx srv "$PYTHON" $NGQ $NG ping
-		spawn srv "$OUT/$1-proxy.log" taskset -c "$SUT_CPU" \
-			tools/bench/peers/kamailio.sh "$d/kam" $SRV "udp:$NG" "$KAM_CHILDREN"
-		PROXY_PID=$SPAWNED_PID
+		spawn srv "$3" taskset -c "$SUT_CPU" tools/bench/peers/rtpengine.sh "$2/rte" $SRV 2223 30000 59999 1
 		;;
 	pierce)
 		[ -x "$BUILD/pierce-relay" ] || fail "$BUILD/pierce-relay missing: make BUILD=$BUILD"
-		[ -x "$BUILD/pierce-proxy" ] || fail "$BUILD/pierce-proxy missing: make BUILD=$BUILD"
-		xdp_pass_attach ph eth0
-		spawn srv "$OUT/$1-relay.log" taskset -c "$SUT_CPU" "$BUILD/pierce-relay" \
+		# the peer of an XDP_TX veth needs a program to receive; once is enough
+		[ -n "${PASS_ATTACHED:-}" ] || { xdp_pass_attach ph eth0; PASS_ATTACHED=1; }
+		spawn srv "$3" taskset -c "$SUT_CPU" "$BUILD/pierce-relay" \
 			--interface eth0 --address $SRV --ng $NG --pin-dir "$(bpffs_dir relay)/pierce"
-		RELAY_PID=$SPAWNED_PID
-		wait_for 10 "pierce-relay answers ng ping" nsx srv "$PYTHON" $NGQ $NG ping
-		spawn srv "$OUT/$1-proxy.log" taskset -c "$SUT_CPU" "$BUILD/pierce-proxy" \
-			--listen $SRV:5060 --advertise $SRV --domain $SRV --relay "udp:$NG" --nat-policy always
-		PROXY_PID=$SPAWNED_PID
 		;;
-	*) fail "unknown stack $1" ;;
+	*) fail "unknown relay $1" ;;
 	esac
-	wait_for 15 "$1 proxy listening on $SRV:5060" \
+	RELAY_PID=$SPAWNED_PID
+	wait_for 10 "$1 answers ng ping" nsx srv "$PYTHON" $NGQ $NG ping
+}
+
+start_proxy() { # $1 = kamailio | pierce, $2 = scratch dir, $3 = log
+	case $1 in
+	kamailio)
+		command -v kamailio >/dev/null || fail "kamailio missing (apt-get install kamailio)"
+		spawn srv "$3" taskset -c "$SUT_CPU" tools/bench/peers/kamailio.sh "$2/kam" $SRV "udp:$NG" "$KAM_CHILDREN"
+		;;
+	pierce)
+		[ -x "$BUILD/pierce-proxy" ] || fail "$BUILD/pierce-proxy missing: make BUILD=$BUILD"
+		[ -x "$BUILD/pierce-redirect" ] || fail "$BUILD/pierce-redirect missing: make BUILD=$BUILD"
+		# one proxy, as with Kamailio: it publishes bob to the redirect
+		# server, whose 302 then names this same proxy
+		spawn srv "${3%.log}-redirect.log" taskset -c "$SUT_CPU" "$BUILD/pierce-redirect" \
+			--listen $SRV:5062 --registrar $SRV --log-level warn
+		REDIRECT_PID=$SPAWNED_PID
+		spawn srv "$3" taskset -c "$SUT_CPU" "$BUILD/pierce-proxy" --listen $SRV:5060 --advertise $SRV \
+			--domain $SRV --relay "udp:$NG" --redirect $SRV:5062 --nat-policy always ${PROXY_VERBOSE:+-v}
+		;;
+	*) fail "unknown proxy $1" ;;
+	esac
+	PROXY_PID=$SPAWNED_PID
+	wait_for 15 "$1 listening on $SRV:5060" \
 		bash -c "ip netns exec $(ns srv) ss -Hlun 'sport = :5060' | grep -q 5060"
+}
+
+start_stack() { # $1 = PROXY/RELAY
+	local d=$E2E_TMP/${1//\//-}
+	mkdir -p "$d"
+	start_relay "${1#*/}" "$d" "$OUT/${1//\//-}-relay.log"
+	start_proxy "${1%/*}" "$d" "$OUT/${1//\//-}-proxy.log"
 }
 
 stop_stack() {
 	stop_pid "$UAS_PID"
 	stop_pid "$PROXY_PID"
 	stop_pid "$RELAY_PID"
+	[ -z "${REDIRECT_PID:-}" ] || stop_pid "$REDIRECT_PID"
+	REDIRECT_PID=
 }
 
 # sipp_ph TAG SECONDS ARGS...: sipp in ph, pinned, from the scratch dir
@@ -119,15 +140,16 @@ step() {
 
 declare -A BEST P50 P99
 for stack in $STACKS; do
+	case $stack in */*) ;; *) fail "STACKS entries are PROXY/RELAY, not $stack" ;; esac
 	start_stack "$stack"
-	start_uas "$stack"
+	start_uas "${stack//\//-}"
 	best=0
 	for rate in $RATES; do
 		if [ $((SECONDS - T0 + STEP_S + 30)) -gt "$BUDGET_S" ]; then
 			echo "$stack: time budget reached before $rate cps"
 			break
 		fi
-		read -r ok failed retrans < <(step "$stack" "$rate")
+		read -r ok failed retrans < <(step "${stack//\//-}" "$rate")
 		echo "$stack $rate cps: ${ok:-?} ok, ${failed:-?} failed, ${retrans:-?} retransmissions"
 		if [ "${ok:-0}" != $((rate * STEP_S)) ] || [ "${failed:-1}" != 0 ] || [ "${retrans:-1}" != 0 ]; then
 			break
@@ -139,12 +161,12 @@ for stack in $STACKS; do
 	if [ "$best" -gt 0 ] && [ $((SECONDS - T0 + STEP_S + 30)) -le "$BUDGET_S" ]; then
 		half=$((best / 2))
 		sleep 2
-		read -r ok failed retrans < <(step "$stack" "$half" -trace_rtt -rtt_freq 1)
+		read -r ok failed retrans < <(step "${stack//\//-}" "$half" -trace_rtt -rtt_freq 1)
 		rtt=$(ls "$E2E_TMP"/uac_*_rtt.csv 2>/dev/null | tail -1)
 		if [ -n "$rtt" ]; then
 			read -r P50[$stack] P99[$stack] < <(awk -F';' 'NR > 1 && $3 == 1 { print $2 }' "$rtt" | sort -n |
 				awk '{ v[NR] = $1 } END { if (NR) print v[int(NR * 0.5 + 0.5)], v[int(NR * 0.99 + 0.5)] }')
-			mv "$rtt" "$OUT/$stack-$half-rtt.csv"
+			mv "$rtt" "$OUT/${stack//\//-}-$half-rtt.csv"
 		fi
 		echo "$stack at $half cps: $ok ok, $failed failed, setup p50 ${P50[$stack]:-?} ms, p99 ${P99[$stack]:-?} ms"
 	fi
