@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sockaddr.h"
 
@@ -288,5 +289,71 @@ int sip_expires(const osip_message_t *msg, long *out)
 	if (errno || end == v || *end || n < 0)
 		return -EINVAL;
 	*out = n;
+	return 0;
+}
+
+static bool raw_header_kept(const char *line, size_t len, bool *is_via)
+{
+	static const char *const names[] = { "via", "v", "from", "f", "to", "t", "call-id", "i", "cseq" };
+	const char *colon = memchr(line, ':', len);
+	size_t n;
+
+	if (!colon)
+		return false;
+	n = (size_t)(colon - line);
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && !strncasecmp(line, names[i], n)) {
+			*is_via = i < 2;
+			return true;
+		}
+	return false;
+}
+
+int sip_raw_response(const char *req, size_t len, int code, const char *reason,
+		     const struct sockaddr_storage *src, char **out, size_t *out_len)
+{
+	const char *p = req, *end = req + len;
+	size_t cap = len + 256, at;
+	bool first_via = true;
+	char ip[SA_STR_MAX];
+	char *buf = malloc(cap);
+	int n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = snprintf(buf, cap, "SIP/2.0 %d %s\r\n", code, reason);
+	at = (size_t)n;
+	/* skip the start line, stop at the empty line */
+	p = memchr(p, '\n', len);
+	p = p ? p + 1 : end;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		bool is_via = false;
+
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (!l)
+			break;
+		if (raw_header_kept(p, l, &is_via) && !memchr(p, '\0', l) && at + l + 128 < cap) {
+			memcpy(buf + at, p, l);
+			at += l;
+			if (is_via && first_via) {
+				n = snprintf(buf + at, cap - at, ";received=%s;rport=%u", sa_format_ip(src, ip, sizeof(ip)),
+					     sa_port(src));
+				at += (size_t)n;
+				first_via = false;
+			}
+			memcpy(buf + at, "\r\n", 2);
+			at += 2;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	n = snprintf(buf + at, cap - at, "Content-Length: 0\r\n\r\n");
+	at += (size_t)n;
+	*out = buf;
+	*out_len = at;
 	return 0;
 }

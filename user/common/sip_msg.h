@@ -61,4 +61,11 @@ int sip_header_value(const osip_message_t *msg, const char *name, const char **v
 /* Expires header as a number; -ENOENT when absent, -EINVAL when not a number. */
 int sip_expires(const osip_message_t *msg, long *out);
 
+
+
+/* A response built from the raw bytes of a request libosip2 could not parse:
+ * Via, From, To, Call-ID and CSeq lines are copied as they are, the first Via
+ * gets received/rport. *out is malloc'd (free()). */
+int sip_raw_response(const char *req, size_t len, int code, const char *reason,
+		     const struct sockaddr_storage *src, char **out, size_t *out_len);
 #endif

@@ -182,8 +182,11 @@ static struct txn *txn_match_server(struct proxy *p, const osip_message_t *req, 
 		return NULL; /* RFC 2543 peers: each request is handled anew */
 	via_key(via, sentby, sizeof(sentby));
 	for (struct txn *t = p->txns; t; t = t->next)
+		/* Call-ID and CSeq number too: clients that reuse a branch across
+		 * requests must not have a new request taken for a retransmission */
 		if (t->req && !strcmp(t->s_branch, branch) && !strcasecmp(t->s_sentby, sentby) &&
-		    !strcmp(t->method, method))
+		    !strcmp(t->method, method) && !osip_call_id_match(t->req->call_id, req->call_id) &&
+		    !strcmp(t->req->cseq->number, req->cseq->number))
 			return t;
 	return NULL;
 }
@@ -452,6 +455,7 @@ static void route_on(struct txn *t)
 	switch (t->route.kind) {
 	case RK_LOCAL:
 	case RK_NEXT_HOP:
+		t->target = t->route.target;
 		forward_now(t);
 		break;
 	case RK_REDIRECT:
@@ -1125,7 +1129,7 @@ static void handle_request(struct proxy *p, osip_message_t *req, const struct so
 	if (t) {
 		METRIC_INC(&p->m, rx_retransmissions);
 		if (t->resp)
-			proxy_send(p, &t->src, t->resp, t->resp_len);
+			proxy_send(p, src, t->resp, t->resp_len);
 		osip_message_free(req);
 		return;
 	}
@@ -1197,21 +1201,24 @@ void proxy_on_message(struct proxy *p, const char *buf, size_t len, const struct
 		return;
 	}
 	log_debug("received %zu bytes from %s:\n%.*s", len, sa_format(src, a, sizeof(a)), (int)len, buf);
-	if (sip_validate(buf, len, &v)) {
+	if (sip_validate(buf, len, &v) || sip_parse(buf, v.msg_len, &msg)) {
 		METRIC_INC(&p->m, rx_bad);
-		log_debug("invalid message from %s: %d %s", a, v.status, v.reason);
-		if (!v.is_request || !v.status)
-			return;
-		/* answer from the raw bytes: libosip2 may still parse enough for Via */
-		if (sip_parse(buf, v.msg_len ? v.msg_len : len, &msg) == 0) {
-			sip_via_fix_received(sip_top_via(msg), src, !tcp);
-			reply(p, NULL, msg, v.status, v.reason);
-			osip_message_free(msg);
+		if (!v.status) { /* valid by the grammar, but libosip2 cannot take it */
+			v.status = 400;
+			v.reason = "Unparsable message";
 		}
-		return;
-	}
-	if (sip_parse(buf, v.msg_len, &msg)) {
-		METRIC_INC(&p->m, rx_bad);
+		log_debug("invalid message from %s: %d %s", a, v.status, v.reason);
+		if (!v.is_request)
+			return;
+		/* libosip2 may not parse it: answer from the raw bytes, to the packet source */
+		char *out = NULL;
+		size_t out_len;
+
+		if (sip_raw_response(buf, len, v.status, v.reason, src, &out, &out_len) == 0) {
+			METRIC_INC(&p->m, local_replies);
+			proxy_send(p, src, out, out_len);
+			free(out);
+		}
 		return;
 	}
 	if (MSG_IS_REQUEST(msg))
