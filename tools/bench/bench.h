@@ -29,6 +29,8 @@
 #define BENCH_SRC_PORT  9           /* the source every leg has latched */
 #define BENCH_FRAME_LEN 214         /* Ethernet + IPv4 + UDP + RTP header + 20 ms G.711 */
 
+extern const char *bench_pin_dir; /* --pin-dir: the pinned data plane, or NULL */
+
 /* The relay addresses of the benchmark's data plane (slots assigned by open). */
 int bench_addrs(struct pierce_local addrs[BENCH_N_ADDRS]);
 /* Opens the benchmark geometry: pin_dir NULL/"" = private, unpinned. */

@@ -23,6 +23,7 @@
 #include "insns.h"
 #include "log.h"
 #include "sockaddr.h"
+#include "spray.h"
 
 #define GEN_REPEAT (1 << 20)
 #define GEN_BATCH 256 /* the kernel's largest live-frame batch */
@@ -44,7 +45,7 @@ static int if_mac(const char *ifname, uint8_t mac[6])
 }
 
 struct gen_args {
-	const char *ifname;
+	const char *ifname, *spray_obj;
 	uint8_t dmac[6];
 	struct sockaddr_storage src, dst;
 	uint64_t seconds, relay_cpu, relay_pid;
@@ -57,7 +58,7 @@ static int parse_gen(int argc, char **argv, struct gen_args *a)
 		{ "ifname", required_argument, NULL, 'i' }, { "dmac", required_argument, NULL, 'm' },
 		{ "src", required_argument, NULL, 's' },    { "dst", required_argument, NULL, 'd' },
 		{ "seconds", required_argument, NULL, 't' }, { "relay-cpu", required_argument, NULL, 'c' },
-		{ "relay-pid", required_argument, NULL, 'p' }, { 0 },
+		{ "relay-pid", required_argument, NULL, 'p' }, { "spray", required_argument, NULL, 'S' }, { 0 },
 	};
 	int c;
 
@@ -69,6 +70,7 @@ static int parse_gen(int argc, char **argv, struct gen_args *a)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': a->ifname = optarg; break;
+		case 'S': a->spray_obj = optarg; break;
 		case 'm':
 			if (bench_parse_mac(optarg, a->dmac))
 				return -EINVAL;
@@ -105,6 +107,10 @@ static int parse_gen(int argc, char **argv, struct gen_args *a)
 		fprintf(stderr, "pierce-bench: gen needs --ifname, --dmac, --src and --dst\n");
 		return -EINVAL;
 	}
+	if (a->spray_obj && !bench_pin_dir) {
+		fprintf(stderr, "pierce-bench: gen --spray needs --pin-dir (the data plane whose legs it targets)\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -115,6 +121,9 @@ int cmd_gen(int argc, char **argv)
 	uint8_t frame[BENCH_FRAME_LEN], smac[6];
 	struct xdp_md ctx = { .data_end = sizeof(frame) };
 	int tx_fd = -1, drop_fd = -1, ifindex, err;
+	struct pierce_dp *dp = NULL;
+	struct spray *spray = NULL;
+	uint32_t n_targets = 0;
 	uint64_t calls = 0, end_ns;
 
 	if (parse_gen(argc, argv, &a))
@@ -132,7 +141,18 @@ int cmd_gen(int argc, char **argv)
 		goto out;
 	}
 	ctx.ingress_ifindex = (__u32)ifindex;
-	tx_fd = bench_const_xdp_prog(XDP_TX);
+	if (a.spray_obj) {
+		err = bench_dp_open(bench_pin_dir, true, &dp);
+		if (!err)
+			err = spray_open(a.spray_obj, dp, &spray, &tx_fd, &n_targets);
+		if (err) {
+			log_err("bench: cannot load the sprayer %s: %s", a.spray_obj, strerror(-err));
+			goto out;
+		}
+		tx_fd = dup(tx_fd); /* closed below like the plain one */
+	} else {
+		tx_fd = bench_const_xdp_prog(XDP_TX);
+	}
 	drop_fd = bench_const_xdp_prog(XDP_DROP);
 	if (tx_fd < 0 || drop_fd < 0) {
 		err = tx_fd < 0 ? tx_fd : drop_fd;
@@ -171,9 +191,10 @@ int cmd_gen(int argc, char **argv)
 		}
 	} while (s1.wall_ns < end_ns);
 	printf("{\"frames_sent\":%" PRIu64 ",\"calls\":%" PRIu64 ",\"wall_ns\":%" PRIu64
-	       ",\"relay_idle_ns\":%" PRIu64 ",\"relay_sched_ns\":%" PRIu64 ",\"relay_thread_ns\":%" PRIu64 "}\n",
+	       ",\"relay_idle_ns\":%" PRIu64 ",\"relay_sched_ns\":%" PRIu64 ",\"relay_thread_ns\":%" PRIu64
+	       ",\"spray_targets\":%u}\n",
 	       calls * GEN_REPEAT, calls, s1.wall_ns - s0.wall_ns, s1.idle_ns - s0.idle_ns, s1.sched_ns - s0.sched_ns,
-	       s1.thread_ns - s0.thread_ns);
+	       s1.thread_ns - s0.thread_ns, n_targets);
 out:
 	/* The drop program stays on: frames may still be in flight, and
 	 * detaching would tear down the veth's NAPI thread that run.sh pinned.
@@ -182,5 +203,7 @@ out:
 		close(tx_fd);
 	if (drop_fd >= 0)
 		close(drop_fd);
+	spray_close(spray);
+	pierce_dp_close(dp);
 	return err ? 1 : 0;
 }

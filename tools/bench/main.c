@@ -10,7 +10,7 @@
 #include "log.h"
 #include "sockaddr.h"
 
-static const char *pin_dir;
+const char *bench_pin_dir;
 
 int bench_parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
 {
@@ -56,7 +56,7 @@ int cmd_fill(int argc, char **argv)
 		fprintf(stderr, "pierce-bench: usage: fill LEGS (1..%u)\n", BENCH_N_ADDRS * BENCH_PORT_COUNT);
 		return 2;
 	}
-	err = bench_dp_open(pin_dir, true, &dp);
+	err = bench_dp_open(bench_pin_dir, true, &dp);
 	if (!err)
 		err = bench_chain_fill(dp, (uint32_t)legs, 1, &first, &src);
 	pierce_dp_close(dp);
@@ -75,7 +75,7 @@ int cmd_touched(int argc, char **argv)
 	uint64_t touched = 0, packets = 0;
 	int err;
 
-	err = bench_dp_open(pin_dir, true, &dp);
+	err = bench_dp_open(bench_pin_dir, true, &dp);
 	if (!err)
 		err = bench_chain_touched(dp, &touched, &packets);
 	pierce_dp_close(dp);
@@ -94,13 +94,13 @@ static int cmd_attach(int argc, char **argv)
 	struct pierce_dp *dp = NULL;
 	int err;
 
-	if (argc != 2 || !pin_dir) {
+	if (argc != 2 || !bench_pin_dir) {
 		fprintf(stderr, "pierce-bench: usage: --pin-dir DIR attach IFNAME\n");
 		return 2;
 	}
-	err = pierce_dp_ensure_bpffs(pin_dir);
+	err = pierce_dp_ensure_bpffs(bench_pin_dir);
 	if (!err)
-		err = bench_dp_open(pin_dir, false, &dp);
+		err = bench_dp_open(bench_pin_dir, false, &dp);
 	if (!err)
 		err = pierce_dp_attach(dp, argv[1], false);
 	pierce_dp_close(dp);
@@ -117,7 +117,7 @@ static void usage(FILE *f)
 		   "  attach IFNAME    load and pin the benchmark data plane, attach it natively\n"
 		   "  fill LEGS        install a random cycle of LEGS legs (pinned data plane)\n"
 		   "  touched          legs that forwarded packets\n"
-		   "  gen --ifname IF --dmac MAC --src IP:PORT --dst IP:PORT [--seconds S]\n"
+		   "  gen --ifname IF --dmac MAC --src IP:PORT --dst IP:PORT [--seconds S] [--spray OBJ]\n"
 		   "      [--relay-cpu N] [--relay-pid PID]   live-frame generator\n"
 		   "  testrun --prog reflector|pierce [--legs N] [--repeat R] [--ifname IF]\n");
 }
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 
 	log_init("pierce-bench", LOG_LVL_WARN, false);
 	if (i + 1 < argc && !strcmp(argv[i], "--pin-dir")) {
-		pin_dir = argv[i + 1];
+		bench_pin_dir = argv[i + 1];
 		i += 2;
 	}
 	if (i >= argc) {

@@ -7,8 +7,10 @@
 # 1. BPF_PROG_TEST_RUN, repeat mode: ns per packet of each program, and of
 #    pierce cycling over 1, 10k, 100k and 2^20 legs (16 addresses x 65536).
 # 2. Live frames: pierce-bench gen runs BPF_PROG_RUN with
-#    BPF_F_TEST_XDP_LIVE_FRAMES ("return XDP_TX", 2^20 frames per call) on
-#    CPU 0; R's XDP program runs in R's threaded-NAPI kthread pinned to CPU 1
+#    BPF_F_TEST_XDP_LIVE_FRAMES (2^20 frames per call) on CPU 0: "return
+#    XDP_TX" for the reflector, spray.bpf.c for pierce (each frame to a leg
+#    picked at random among the installed ones, so N legs means N cache
+#    lines); R's XDP program runs in R's threaded-NAPI kthread pinned to CPU 1
 #    and sends each frame back (XDP_TX), where XDP on G drops it. Relay CPU per
 #    packet is that kthread's run time (/proc/PID/schedstat) per frame: other
 #    work on the machine does not leak into it. Core busy time (wall minus
@@ -47,6 +49,9 @@ ip -n "$(ns relay)" route add 10.200.0.0/24 via 10.99.0.1 || fail "route to the 
 neigh_resolve relay 10.99.0.1
 RMAC=$(nsx relay cat "/sys/class/net/$R/address") || fail "MAC of $R"
 PIN=$(bpffs_dir bench)/pierce
+SPRAY=$E2E_TMP/spray.bpf.o
+"${CLANG:-clang}" -O2 -g -target bpf -mcpu=v3 -Wall -Werror -Ibpf -Iinclude -I"/usr/include/$(uname -m)-linux-gnu" \
+	-c tools/bench/bpf/spray.bpf.c -o "$SPRAY" || fail "building tools/bench/bpf/spray.bpf.c"
 
 # ---- 1. BPF_PROG_TEST_RUN ns per packet --------------------------------------
 echo "== BPF_PROG_TEST_RUN, repeat mode"
@@ -85,7 +90,7 @@ threaded_napi() { # ns ifname cpu
 }
 
 live() { # label prog legs
-	local label=$1 prog=$2 legs=$3 src dst rpid gpid out f
+	local label=$1 prog=$2 legs=$3 src dst rpid gpid out f spray=()
 	local p0 t0 e0 d0 p1 t1 e1 d1 fwd0=0 fwd1=0 touched='{}'
 	rpid=$(threaded_napi relay "$R" $RELAY_CPU)
 	gpid=$(threaded_napi gen "$G" $GEN_CPU)
@@ -97,6 +102,7 @@ live() { # label prog legs
 		src=$(echo "$f" | json_get 'd["src"]')
 		dst=$(echo "$f" | json_get 'd["first"]')
 		fwd0=$(pierce_stat fwd_tx)
+		spray=(--spray "$SPRAY")
 	else
 		src=10.99.0.1:30000
 		dst=10.99.0.2:30001
@@ -105,8 +111,9 @@ live() { # label prog legs
 	t0=$(ethstat relay "$R" rx_queue_0_xdp_tx)
 	e0=$(ethstat relay "$R" rx_queue_0_xdp_tx_errors)
 	d0=$(ethstat gen "$G" rx_queue_0_xdp_drops)
-	out=$(taskset -c $GEN_CPU ip netns exec "$(ns gen)" "$BENCH" gen --ifname "$G" --dmac "$RMAC" \
-		--src "$src" --dst "$dst" --seconds "$SECS" --relay-cpu $RELAY_CPU --relay-pid "$rpid") ||
+	out=$(taskset -c $GEN_CPU ip netns exec "$(ns gen)" "$BENCH" --pin-dir "$PIN" gen --ifname "$G" \
+		--dmac "$RMAC" --src "$src" --dst "$dst" --seconds "$SECS" --relay-cpu $RELAY_CPU \
+		--relay-pid "$rpid" "${spray[@]}") ||
 		fail "pierce-bench gen ($label)"
 	sleep 0.3
 	p1=$(ethstat relay "$R" rx_queue_0_xdp_packets)

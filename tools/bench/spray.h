@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The generator's leg sprayer (bpf/spray.bpf.c, built by run.sh): frames go to
+ * legs picked at random among the active legs of the pinned data plane.
+ */
+#ifndef PIERCE_BENCH_SPRAY_H
+#define PIERCE_BENCH_SPRAY_H
+
+#include <stdint.h>
+
+#include "dataplane/dataplane.h"
+
+struct spray_cfg { /* the layout of spray.bpf.c's .rodata */
+	uint32_t n_targets;
+	uint32_t addr_base;
+	uint32_t port_min;
+	uint32_t port_count;
+};
+
+struct spray;
+
+/* Loads obj_path aimed at every active leg of dp; *prog_fd is its program. */
+int spray_open(const char *obj_path, struct pierce_dp *dp, struct spray **out, int *prog_fd, uint32_t *n_targets);
+void spray_close(struct spray *s);
+
+#endif
