@@ -1,0 +1,182 @@
+#!/bin/bash
+# pierce-relay end to end, driven over the ng protocol as a SIP proxy would:
+#
+#   caller 10.0.1.10 ── lan ┐                  ┌ wan 203.0.113.1 ── r0 pierce-relay 203.0.113.10
+#                           router (masquerade │
+#   callee 198.51.100.20 ── cal ┤  out of "wan") │
+#   attacker 192.0.2.66 ─── atk ┘
+#
+# ping; offer (Kamailio-style: unsorted keys, supports, received-from) and
+# answer; media both ways through the XDP data plane with the relay as the
+# only source each side sees; an RTP Bleed attempt dropped; query counters;
+# /metrics; a retransmitted offer; a restart that adopts the call while media
+# keeps flowing; delete freeing the ports; a media timeout; bad flags exit 2.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+. tests/e2e/lib.sh
+e2e_init
+
+RELAYD=$BUILD/pierce-relay
+for f in "$RELAYD" "$BUILD/bpf/pass.bpf.o"; do
+	[ -e "$f" ] || fail "$f missing: build first (make BUILD=$BUILD)"
+done
+
+RELAY=203.0.113.10
+ROUTER_PUB=203.0.113.1
+CALLER=10.0.1.10
+CALLEE=198.51.100.20
+ATTACKER=192.0.2.66
+N=100
+
+# ---- bad flags: a message and exit 2, before anything is touched ------------
+out=$("$RELAYD" --interface lo --address 1.2.3.999 2>&1)
+assert_eq "$?" 2 "bad --address exits 2"
+assert_contains "$out" "1.2.3.999" "the message names the bad address"
+out=$("$RELAYD" --interface lo --address 1.2.3.4 --timeout x 2>&1)
+assert_eq "$?" 2 "bad --timeout exits 2"
+assert_contains "$out" "--timeout" "the message names the flag"
+
+ns_create caller callee attacker router relay
+veth_create caller c0 $CALLER/24 router lan 10.0.1.1/24
+veth_create router wan $ROUTER_PUB/24 relay r0 $RELAY/24
+veth_create router cal 198.51.100.1/24 callee e0 $CALLEE/24
+veth_create router atk 192.0.2.1/24 attacker a0 $ATTACKER/24
+route_default caller 10.0.1.1
+route_default relay $ROUTER_PUB
+route_default callee 198.51.100.1
+route_default attacker 192.0.2.1
+nat_masquerade router wan 10.0.1.0/24 41000-41999
+xdp_pass_attach router wan
+neigh_resolve relay $ROUTER_PUB
+
+PIN=$(bpffs_dir relay)/pierce
+STATE=$E2E_TMP/relay-state
+LOG=$E2E_TMP/relay.log
+start_relay() {
+	spawn relay "$LOG.$1" "$RELAYD" --interface r0 --address $RELAY --ports 30000-30099 \
+		--ng 127.0.0.1:2223 --pin-dir "$PIN" --metrics 127.0.0.1:9812 --state-file "$STATE" \
+		--timeout 8 --silent-timeout 600 --delete-delay 0 -v
+	RELAY_PID=$SPAWNED_PID
+	wait_for 10 "pierce-relay answers ping" ng '{"command": "ping"}'
+}
+
+# ng CLIENT: JSON request in, JSON reply out (bencode both ways, cookie checked)
+NG_PY='
+import json, os, socket, sys
+def enc(v):
+    if isinstance(v, bool): v = int(v)
+    if isinstance(v, int): return b"i%de" % v
+    if isinstance(v, str): v = v.encode()
+    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
+    if isinstance(v, list): return b"l" + b"".join(enc(x) for x in v) + b"e"
+    return b"d" + b"".join(enc(k) + enc(x) for k, x in v.items()) + b"e"
+def dec(b, i=0):
+    c = b[i:i+1]
+    if c == b"i":
+        j = b.index(b"e", i); return int(b[i+1:j]), j + 1
+    if c in (b"l", b"d"):
+        out, i = [], i + 1
+        while b[i:i+1] != b"e":
+            v, i = dec(b, i); out.append(v)
+        return (out if c == b"l" else dict(zip(out[::2], out[1::2]))), i + 1
+    j = b.index(b":", i); n = int(b[i:j])
+    return b[j+1:j+1+n].decode(errors="replace"), j + 1 + n
+req = json.loads(sys.argv[1])
+cookie = (sys.argv[2] if len(sys.argv) > 2 else "c%d" % os.getpid()).encode()
+s = socket.socket(); s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(cookie + b" " + enc(req), ("127.0.0.1", 2223))
+data = s.recv(65535)
+assert data.startswith(cookie + b" "), data[:40]
+print(json.dumps(dec(data, len(cookie) + 1)[0]))
+'
+ng() { nsx relay "$PYTHON" -c "$NG_PY" "$@"; }
+metric() { nsx relay "$PYTHON" -c 'import urllib.request, sys
+for l in urllib.request.urlopen("http://127.0.0.1:9812/metrics", timeout=2).read().decode().splitlines():
+    if l.startswith(sys.argv[1] + " "): print(l.split()[-1])' "$1"; }
+
+start_relay 1
+out=$(ng '{"command": "ping"}')
+assert_eq "$(echo "$out" | json_get 'd["result"]')" pong "ping answers pong"
+
+SDP_A='v=0\r\no=a 1 1 IN IP4 10.0.1.10\r\ns=-\r\nc=IN IP4 10.0.1.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendrecv\r\n'
+SDP_B='v=0\r\no=b 1 1 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n'
+OFFER="{\"supports\": [\"load limit\"], \"sdp\": \"$SDP_A\", \"call-id\": \"e2e-1@pierce\", \"from-tag\": \"ta\",
+  \"received-from\": [\"IP4\", \"$ROUTER_PUB\"], \"flags\": [\"SIP-source-address\"], \"command\": \"offer\"}"
+out=$(ng "$OFFER" offer-1) || fail "offer"
+assert_eq "$(echo "$out" | json_get 'd["result"]')" ok "offer ok"
+SDP_TO_B=$(echo "$out" | json_get 'd["sdp"]')
+assert_contains "$SDP_TO_B" "c=IN IP4 $RELAY" "the offer names the relay"
+PORT_B=$(echo "$out" | json_get 'd["sdp"].split("m=audio ")[1].split()[0]')
+out2=$(ng "$OFFER" offer-1)
+assert_eq "$(echo "$out2" | json_get 'd["sdp"].split("m=audio ")[1].split()[0]')" "$PORT_B" \
+	"a retransmitted offer gets the same port"
+
+ANSWER="{\"command\": \"answer\", \"call-id\": \"e2e-1@pierce\", \"from-tag\": \"ta\", \"to-tag\": \"tb\",
+  \"sdp\": \"$SDP_B\", \"media-address\": \"$CALLEE\"}"
+out=$(ng "$ANSWER") || fail "answer"
+assert_eq "$(echo "$out" | json_get 'd["result"]')" ok "answer ok"
+PORT_A=$(echo "$out" | json_get 'd["sdp"].split("m=audio ")[1].split()[0]')
+pass "caller sends to $RELAY:$PORT_A, callee to $RELAY:$PORT_B"
+
+# caller first (its NAT binding), then the callee; the relay latches the caller's post-NAT port
+udp_peer caller $CALLER:4000 $RELAY:$PORT_A $N 172 10 A "$E2E_TMP/a.log" 3
+PA=$SPAWNED_PID
+udp_peer callee $CALLEE:5000 $RELAY:$PORT_B $N 172 10 B "$E2E_TMP/b.log" 3 0.3
+PB=$SPAWNED_PID
+udp_send_once attacker $ATTACKER:6000 $RELAY:$PORT_A BLEED
+wait_pid 20 $PA
+wait_pid 20 $PB
+got_b=$(count_lines "$E2E_TMP/b.log" "^$RELAY $PORT_B .* A ")
+got_a=$(count_lines "$E2E_TMP/a.log" "^$RELAY $PORT_A .* B ")
+assert_ge "$got_b" $((N * 9 / 10)) "callee got the caller's media from the relay ($got_b/$N)"
+assert_ge "$got_a" $((N * 8 / 10)) "caller got the callee's media from the relay ($got_a/$N)"
+assert_eq "$(count_lines "$E2E_TMP/b.log" BLEED)" 0 "the attacker's packet was not relayed"
+
+out=$(ng '{"command": "query", "call-id": "e2e-1@pierce"}')
+q_pkts=$(echo "$out" | json_get 'd["totals"]["RTP"]["packets"]')
+assert_ge "$q_pkts" $((N * 17 / 10)) "query counts the relayed packets ($q_pkts)"
+assert_eq "$(echo "$out" | json_get 'd["state"]')" answered "query shows the call answered"
+assert_eq "$(metric pierce_relay_sessions)" 1 "metrics: one session"
+assert_ge "$(metric 'pierce_relay_packets_total{verdict="drop_src_mismatch"}')" 1 "metrics: the bleed attempt counted"
+
+# ---- restart: media keeps flowing, the call comes back from the state file --
+stop_pid $RELAY_PID
+udp_peer caller $CALLER:4000 $RELAY:$PORT_A 50 172 10 A2 "$E2E_TMP/a2.log" 1
+PA=$SPAWNED_PID
+udp_peer callee $CALLEE:5000 - 0 0 0 B2 "$E2E_TMP/b2.log" 2
+PB=$SPAWNED_PID
+wait_pid 20 $PA
+wait_pid 20 $PB
+assert_ge "$(count_lines "$E2E_TMP/b2.log" " A2 ")" 45 "media flows while pierce-relay is down"
+start_relay 2
+out=$(ng '{"command": "query", "call-id": "e2e-1@pierce"}')
+assert_eq "$(echo "$out" | json_get 'd["result"]')" ok "the restarted relay knows the call"
+assert_contains "$(cat "$LOG.2")" "adopted 1 calls from the state file" "adoption logged"
+
+# ---- delete frees ports and legs ---------------------------------------------
+out=$(ng '{"command": "delete", "call-id": "e2e-1@pierce", "from-tag": "ta", "received-from": ["IP4", "127.0.0.1"]}')
+assert_eq "$(echo "$out" | json_get 'd["result"]')" ok "delete ok"
+assert_eq "$(metric pierce_relay_ports_in_use)" 0 "delete freed the ports"
+udp_peer caller $CALLER:4000 $RELAY:$PORT_A 20 172 10 A3 "$E2E_TMP/a3.log" 1
+PA=$SPAWNED_PID
+udp_peer callee $CALLEE:5000 - 0 0 0 B3 "$E2E_TMP/b3.log" 2
+PB=$SPAWNED_PID
+wait_pid 20 $PA
+wait_pid 20 $PB
+assert_eq "$(count_lines "$E2E_TMP/b3.log" " A3 ")" 0 "nothing is relayed after delete"
+
+# ---- timeout: media stops, the call ends by itself -------------------------
+OFFER2=${OFFER//e2e-1/e2e-2}
+out=$(ng "$OFFER2") || fail "offer 2"
+PORT_B=$(echo "$out" | json_get 'd["sdp"].split("m=audio ")[1].split()[0]')
+out=$(ng "${ANSWER//e2e-1/e2e-2}") || fail "answer 2"
+PORT_A=$(echo "$out" | json_get 'd["sdp"].split("m=audio ")[1].split()[0]')
+udp_send_once caller $CALLER:4000 $RELAY:$PORT_A T
+timed_out() { [ "$(ng '{"command": "query", "call-id": "e2e-2@pierce"}' | json_get 'd.get("end reason")')" = timeout ]; }
+wait_for 20 "the call times out" timed_out
+assert_ge "$(metric 'pierce_relay_calls_ended_total{reason="timeout"}')" 1 "metrics: the timeout counted"
+assert_contains "$(cat "$LOG.2")" "call e2e-2@pierce: timeout" "the timeout is logged with its Call-ID"
+assert_eq "$(metric pierce_relay_ports_in_use)" 0 "the timeout freed the ports"
+
+stop_pid $RELAY_PID
+echo "all relay e2e checks passed"
