@@ -199,8 +199,16 @@ static void test_file_errors(void **state)
 		assert_int_equal(opts_parse_file(defs, N, &c, path, err, sizeof(err)), -E2BIG);
 		unlink(path);
 	}
-	assert_int_equal(opts_parse_file(defs, N, &c, "/nonexistent/pierce.conf", err, sizeof(err)), -ENOENT);
-	assert_string_equal(err, "/nonexistent/pierce.conf: cannot open: No such file or directory");
+	{
+		char dir[] = "/tmp/pierce-opts-dir-XXXXXX", missing[64];
+
+		assert_non_null(mkdtemp(dir));
+		snprintf(missing, sizeof(missing), "%s/none.conf", dir);
+		assert_int_equal(opts_parse_file(defs, N, &c, missing, err, sizeof(err)), -ENOENT);
+		snprintf(want, sizeof(want), "%s: cannot open: No such file or directory", missing);
+		assert_string_equal(err, want);
+		rmdir(dir);
+	}
 }
 
 static void test_usage_and_set(void **state)
