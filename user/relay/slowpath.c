@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -333,6 +334,13 @@ int slowpath_start(struct slowpath *s, struct ev_loop *loop, struct relay *r, in
 		setsockopt(s->raw6, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off));
 	}
 	setsockopt(s->raw6, SOL_IP, IP_FREEBIND, &one, sizeof(one));
+	/* a raw UDP socket would get a copy of every UDP datagram: it only sends */
+	{
+		struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+		struct sock_fprog prog = { .len = 1, .filter = &drop };
+
+		setsockopt(s->raw6, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+	}
 	s->rb = ring_buffer__new(ringbuf_fd, on_record, s, NULL);
 	if (!s->rb) {
 		err = -errno;
