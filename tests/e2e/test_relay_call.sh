@@ -139,6 +139,27 @@ assert_eq "$(echo "$out" | json_get 'd["state"]')" answered "query shows the cal
 assert_eq "$(metric pierce_relay_sessions)" 1 "metrics: one session"
 assert_ge "$(metric 'pierce_relay_packets_total{verdict="drop_src_mismatch"}')" 1 "metrics: the bleed attempt counted"
 
+# ---- slow path: IPv4 options make XDP hand the frame to user space ----------
+udp_peer callee $CALLEE:5000 - 0 0 0 B4 "$E2E_TMP/b4.log" 3
+PB=$SPAWNED_PID
+sleep 0.5 # the callee's socket is bound
+nsx caller "$PYTHON" -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.1.10", 4000))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, b"\x01\x01\x01\x00")
+for i in range(10):
+    s.sendto(b"OPT %d xxxxxxxx" % i, (sys.argv[1], int(sys.argv[2]))); time.sleep(0.02)' $RELAY $PORT_A ||
+	fail "sending datagrams with IP options"
+wait_pid 20 $PB
+assert_ge "$(count_lines "$E2E_TMP/b4.log" "^$RELAY $PORT_B .* OPT ")" 9 "the slow path forwarded IP-options datagrams from the relay port"
+assert_ge "$(metric 'pierce_relay_slowpath_packets_total{reason="slow_ip_options",result="forwarded"}')" 9 \
+	"metrics: slow-path forwards counted by reason"
+
+# ---- HUP rereads the configuration ------------------------------------------
+kill -HUP $RELAY_PID
+wait_for 5 "reload logged" grep -q "reload: configuration reread" "$LOG.1"
+pass "SIGHUP rereads the configuration"
+
 # ---- restart: media keeps flowing, the call comes back from the state file --
 stop_pid $RELAY_PID
 udp_peer caller $CALLER:4000 $RELAY:$PORT_A 50 172 10 A2 "$E2E_TMP/a2.log" 1
