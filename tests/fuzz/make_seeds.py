@@ -102,7 +102,10 @@ def bencode_seeds():
 
 
 def sdp_seeds():
-    return {k: v.encode() for k, v in SDPS.items()}
+    # first byte: rewrite options (fuzz_relay_sdp.c)
+    out = {k: b"\x00" + v.encode() for k, v in SDPS.items()}
+    out.update({k + "_opts": bytes([0xc7]) + v.encode() for k, v in SDPS.items()})
+    return out
 
 
 def write(target, seeds):

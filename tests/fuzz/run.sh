@@ -22,10 +22,11 @@ if [ "${#targets[@]}" -eq 0 ]; then
 fi
 # Known leaks in libraries pierce uses, each documented in lsan.supp with a
 # regression input; the regression replay runs without them.
-supp="suppressions=$PWD/tests/fuzz/lsan.supp"
-[ "$replay" = tests/fuzz/regressions ] && supp=""
-export LSAN_OPTIONS=${supp}
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
+lsupp=":suppressions=$PWD/tests/fuzz/lsan.supp"
+asupp=":suppressions=$PWD/tests/fuzz/asan.supp"
+if [ "$replay" = tests/fuzz/regressions ]; then lsupp=""; asupp=""; fi
+export LSAN_OPTIONS=print_suppressions=0${lsupp}
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1${asupp}
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 failed=0
 fail() { # $1 = message, $2 = log
