@@ -426,6 +426,12 @@ static void forward_now(struct txn *t)
 	int ret;
 
 	t->stage = ST_FORWARD;
+	if (t->target.ss_family != AF_INET && t->target.ss_family != AF_INET6) {
+		log_err("%s %s: no next hop was chosen; answering 500", t->method, t->s_branch);
+		fail_call(t);
+		reply(p, t, t->req, 500, "No next hop");
+		return;
+	}
 	ret = build_forward(t, t->route.kind == RK_LOCAL ? t->route.contact : NULL);
 	if (!ret)
 		ret = client_send(t);

@@ -145,9 +145,16 @@ bool proxy_has_tcp(const struct proxy *p, const struct sockaddr_storage *dst)
 
 int proxy_send(struct proxy *p, const struct sockaddr_storage *dst, const char *buf, size_t len)
 {
-	struct tcp_conn *c = tcp_find(p, dst);
+	struct tcp_conn *c;
 	char a[SA_STR_MAX];
 
+	if (dst->ss_family != AF_INET && dst->ss_family != AF_INET6) {
+		/* a caller that never chose a destination: say so, errno means nothing here */
+		METRIC_INC(&p->m, tx_errors);
+		log_warn("not sending %zu bytes: no destination address (internal routing error)", len);
+		return -EDESTADDRREQ;
+	}
+	c = tcp_find(p, dst);
 	if (c) {
 		/* messages are small; a short write on a full socket is a lost peer */
 		if (write(c->fd, buf, len) != (ssize_t)len)
@@ -161,9 +168,10 @@ int proxy_send(struct proxy *p, const struct sockaddr_storage *dst, const char *
 			goto fail;
 		goto ok;
 	}
+	errno = EAFNOSUPPORT; /* no listener of the destination's family */
 fail:
 	METRIC_INC(&p->m, tx_errors);
-	log_debug("send to %s failed: %s", sa_format(dst, a, sizeof(a)), strerror(errno));
+	log_warn("send to %s failed: %s", sa_format(dst, a, sizeof(a)), strerror(errno));
 	return -EIO;
 ok:
 	METRIC_INC(&p->m, tx_messages);
