@@ -29,8 +29,8 @@
 #   pt_register_b               phone B registers bob@b.test at proxy 2 and
 #                               proxy 2 publishes it to pierce-redirect
 #   pt_uas SCN [ARGS...]        sipp UAS in phone B (background); UAS_PID
-#   pt_uac SCN [ARGS...]        sipp UAC in phone A calling bob via proxy 1;
-#                               returns sipp's status
+#   pt_uac SCN [ARGS...]        sipp UAC in phone A calling $PT_CALLEE (default
+#                               bob) via proxy 1; returns sipp's status
 #   pt_capture NS IF TAG        tcpdump of UDP on NS/IF to $E2E_TMP/TAG.pcap
 #                               (background, until pt_capture_stop)
 #   pt_capture_stop             stops every capture and flushes the files
@@ -188,7 +188,7 @@ pt_register_b() {
 	scn=$(pt_scn reg)
 	# shellcheck disable=SC2046
 	nsx phoneB timeout 15 sipp -sf "$scn" -s bob -i "$PHONE_B" -p 5060 -m 1 -timeout 10s \
-		$(sipp_common_args "$E2E_TMP" reg) $PROXY2:5060 >/dev/null ||
+		$(sipp_common_args "$E2E_TMP" reg) $PROXY2:5060 >"$E2E_TMP/reg.out" 2>&1 ||
 		fail "phone B could not register at proxy 2"
 	wait_for 5 "proxy 2 published bob@b.test to pierce-redirect" _pt_bob_published
 }
@@ -209,7 +209,7 @@ pt_uac() {
 	local scn=$1
 	shift
 	# shellcheck disable=SC2046
-	nsx phoneA timeout 60 sipp -sf "$scn" -s bob -i "$PHONE_A" -p 5060 -mp 6000 "$@" \
+	nsx phoneA timeout 60 sipp -sf "$scn" -s "${PT_CALLEE:-bob}" -i "$PHONE_A" -p 5060 -mp 6000 "$@" \
 		$(sipp_common_args "$E2E_TMP" uac) $PROXY1:5060 >"$E2E_TMP/uac.out" 2>&1
 }
 
