@@ -120,3 +120,63 @@ if __name__ == "__main__":
     write("fuzz_common_bencode", bencode_seeds())
     write("fuzz_relay_ng", ng_seeds())
     write("fuzz_relay_sdp", sdp_seeds())
+
+
+def sip(start, hdrs, body=""):
+    h = start + "\r\n" + "".join(x + "\r\n" for x in hdrs)
+    if body:
+        h += "Content-Type: application/sdp\r\n"
+    return h + "Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def proxy_seeds():
+    """fuzz_proxy_message.c: parts of <kind byte><payload>; kind 0 phone A
+    (198.51.100.7:40000), 1 phone B / next hop, 2 A over TCP, 3 relay reply
+    (empty: canned ok with SDP), 4 tick."""
+    A, B, RELAY, TICK = b"\x00", b"\x01", b"\x03", b"\x04"
+    call = "Call-ID: call1@10.0.1.10"
+    via_a = "Via: SIP/2.0/UDP 10.0.1.10:5060;branch=z9hG4bK-a1;rport"
+    frm = "From: <sip:alice@example.com>;tag=ta"
+    reg = sip("REGISTER sip:example.com SIP/2.0",
+              ["Via: SIP/2.0/UDP 10.20.0.5:5060;branch=z9hG4bK-r1;rport", "Max-Forwards: 70",
+               "From: <sip:bob@example.com>;tag=r1", "To: <sip:bob@example.com>", "Call-ID: reg1@10.20.0.5",
+               "CSeq: 1 REGISTER", "Contact: <sip:bob@10.20.0.5:5060>", "Expires: 3600"])
+    invite = sip("INVITE sip:bob@example.com SIP/2.0",
+                 [via_a, "Max-Forwards: 70", frm, "To: <sip:bob@example.com>", call, "CSeq: 1 INVITE",
+                  "Contact: <sip:alice@10.0.1.10:5060>"], sdp("10.0.1.10", 4000))
+    pvia = "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKpp0"
+    ok = sip("SIP/2.0 200 OK", [pvia, via_a + ";received=198.51.100.7;rport=40000", frm,
+                                "To: <sip:bob@example.com>;tag=tb", call, "CSeq: 1 INVITE",
+                                "Contact: <sip:bob@10.20.0.5:5060>"], sdp("10.20.0.5", 5000))
+    ringing = ok.replace("200 OK", "180 Ringing").split("Content-Type")[0] + "Content-Length: 0\r\n\r\n"
+    ack = sip("ACK sip:bob@10.20.0.5:5060 SIP/2.0", [via_a.replace("a1", "a2"), "Max-Forwards: 70", frm,
+                                                     "To: <sip:bob@example.com>;tag=tb", call, "CSeq: 1 ACK"])
+    bye = sip("BYE sip:bob@10.20.0.5:5060 SIP/2.0", [via_a.replace("a1", "a3"), "Max-Forwards: 70", frm,
+                                                     "To: <sip:bob@example.com>;tag=tb", call, "CSeq: 2 BYE"])
+    cancel = sip("CANCEL sip:bob@example.com SIP/2.0", [via_a, "Max-Forwards: 70", frm, "To: <sip:bob@example.com>",
+                                                        call, "CSeq: 1 CANCEL"])
+    options = sip("OPTIONS sip:192.0.2.1 SIP/2.0", [via_a, "Max-Forwards: 70", frm, "To: <sip:192.0.2.1>",
+                                                    "Call-ID: o1", "CSeq: 1 OPTIONS"])
+    e = lambda *parts: SEP.join(parts)
+    b = lambda s: s.encode()
+    out = {
+        "register": B + b(reg),
+        "options": A + b(options),
+        "call": e(B + b(reg), A + b(invite), RELAY, B + b(ringing), B + b(ok), RELAY, A + b(ack), A + b(bye),
+                  B + b(ok.replace("1 INVITE", "2 BYE").replace(pvia, pvia + "1")), RELAY, TICK),
+        "call_cancel": e(B + b(reg), A + b(invite), RELAY, A + b(cancel)),
+        "invite_unknown_user": e(A + b(invite.replace("bob@", "carol@"))),
+        "invite_relay_error": e(B + b(reg), A + b(invite), RELAY + b"d6:result5:error12:error-reason3:bade"),
+        "invite_tcp": e(B + b(reg), b"\x02" + b(invite), RELAY),
+    }
+    rfc = os.path.join("/work/shared/testdata/rfc4475")
+    if os.path.isdir(rfc):
+        for f in sorted(os.listdir(rfc)):
+            if f.endswith(".dat"):
+                with open(os.path.join(rfc, f), "rb") as fh:
+                    out["rfc4475_" + f[:-4]] = A + fh.read()
+    return out
+
+
+if __name__ == "__main__":
+    write("fuzz_proxy_message", proxy_seeds())

@@ -24,7 +24,7 @@ fi
 # regression input; the regression replay runs without them.
 lsupp=":suppressions=$PWD/tests/fuzz/lsan.supp"
 asupp=":suppressions=$PWD/tests/fuzz/asan.supp"
-if [ "$replay" = tests/fuzz/regressions ]; then lsupp=""; asupp=""; fi
+if [ "$replay" = tests/fuzz/regressions ]; then lsupp=""; asupp=""; export FUZZ_STRICT_OUT=1; fi
 export LSAN_OPTIONS=print_suppressions=0${lsupp}
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1${asupp}
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
