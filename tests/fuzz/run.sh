@@ -49,10 +49,19 @@ for t in "${targets[@]}"; do
 			echo "ok   $t: no inputs in $replay/$t"
 			continue
 		fi
-		if "$bin" -runs=1 -artifact_prefix="$art" "${inputs[@]}" >"$log" 2>&1; then
+		bad=0
+		: >"$log"
+		for input in "${inputs[@]}"; do # one process each: every failing input is reported
+			if ! "$bin" -runs=1 -artifact_prefix="$art" "$input" >"$log.one" 2>&1; then
+				bad=$((bad + 1))
+				cat "$log.one" >>"$log"
+			fi
+		done
+		rm -f "$log.one"
+		if [ "$bad" -eq 0 ]; then
 			echo "ok   $t: ${#inputs[@]} inputs from $replay/$t"
 		else
-			fail "$t: replaying $replay/$t" "$log"
+			fail "$t: $bad of ${#inputs[@]} inputs from $replay/$t" "$log"
 		fi
 		continue
 	fi
