@@ -133,6 +133,12 @@ bench: deps
 	$(MAKE) all
 	tools/bench/run.sh
 
+# long run at half the measured maximum call rate with 5 % SIP loss
+# (SOAK_MINUTES, default 30)
+soak: deps
+	$(MAKE) all
+	tests/soak/run.sh
+
 clean:
 	rm -rf $(BUILD)
 
