@@ -216,7 +216,7 @@ pt_uac() {
 PT_CAPTURES=()
 pt_capture() {
 	local log=$E2E_TMP/$3.tcpdump.log
-	spawn "$1" "$log" tcpdump -n -U -s 0 -i "$2" -w "$E2E_TMP/$3.pcap" udp
+	spawn "$1" "$log" tcpdump -n -U --immediate-mode -Z root -s 0 -i "$2" -w "$E2E_TMP/$3.pcap" udp
 	PT_CAPTURES+=("$SPAWNED_PID")
 	wait_for 5 "tcpdump on $1/$2 listening" grep -q "listening on" "$log"
 }

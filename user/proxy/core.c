@@ -769,6 +769,21 @@ static void client_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+/* The callee resends its 2xx until the ACK reaches it (RFC 3261 13.3.1.4), so
+ * a lost ACK or 2xx shows up here after the transaction ended. Send the caller
+ * the 2xx as it went out the first time: with the relay's SDP, not the
+ * callee's own. */
+static void resend_2xx(struct txn *t, const osip_message_t *resp)
+{
+	struct sockaddr_storage dst;
+
+	if (!MSG_IS_STATUS_2XX(resp) || strcmp(t->method, "INVITE") || !t->resp || t->resp_code < 200 ||
+	    t->resp_code >= 300 || sip_via_target(sip_top_via(t->req), &dst))
+		return;
+	METRIC_INC(&t->p->m, responses_forwarded);
+	proxy_send(t->p, &dst, t->resp, t->resp_len);
+}
+
 static void handle_response(struct proxy *p, osip_message_t *resp, const struct sockaddr_storage *src)
 {
 	const char *branch = sip_via_branch(sip_top_via(resp));
@@ -804,8 +819,14 @@ static void handle_response(struct proxy *p, osip_message_t *resp, const struct 
 		on_redirect_response(t, resp);
 		return;
 	}
+	if (t->stage == ST_DONE) {
+		resend_2xx(t, resp);
+		return;
+	}
 	if (t->stage != ST_FORWARD)
 		return;
+	if (t->parked && MSG_IS_STATUS_2XX(resp))
+		return; /* a retransmission while the relay answers: the first copy goes on */
 	if (resp->status_code < 200) {
 		if (!t->provisional && !strcmp(t->method, "INVITE")) {
 			t->provisional = true;
