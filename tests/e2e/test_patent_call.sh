@@ -16,23 +16,14 @@
 # CALL_MS (call length, default 3000).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-# shellcheck source=tests/e2e/lib.sh
-. tests/e2e/lib.sh
-# shellcheck source=tests/e2e/sipp/sipp.sh
-. tests/e2e/sipp/sipp.sh
 # shellcheck source=tests/e2e/test_proxy_topology.sh
 . tests/e2e/test_proxy_topology.sh
 e2e_init
 
 RELAY_KIND=${RELAY_KIND:-pierce}
 CALL_MS=${CALL_MS:-3000}
-need=("$BUILD/pierce-proxy" "$BUILD/pierce-redirect" "$BUILD/bpf/pass.bpf.o")
-[ "$RELAY_KIND" = pierce ] && need+=("$BUILD/pierce-relay" "$BUILD/piercectl")
-for f in "${need[@]}"; do
-	[ -e "$f" ] || fail "$f missing: build first (make BUILD=$BUILD)"
-done
-command -v sipp >/dev/null || fail "sipp missing (apt-get install sip-tester)"
-command -v tcpdump >/dev/null || fail "tcpdump missing (apt-get install tcpdump)"
+pt_need pierce-proxy pierce-redirect bpf/pass.bpf.o sipp tcpdump
+[ "$RELAY_KIND" = pierce ] && pt_need pierce-relay piercectl
 
 pt_net_up nat
 pt_redirect_up
@@ -124,22 +115,7 @@ if [ "$RELAY_KIND" = pierce ]; then
 	wait_for 5 "the relay's legs removed after BYE" no_legs
 	pass "after BYE the XDP maps hold no leg"
 fi
-ng_calls() {
-	nsx proxy1 "$PYTHON" - <<PY
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
-s.sendto(b"pt2 d7:command4:liste", ("$RELAY", $NG_PORT))
-r = s.recv(65535).split(b" ", 1)[1]
-# "calls" is a list of call-id strings: d5:callsl<n>:<id>...e6:result2:oke
-i = r.index(b"5:callsl") + 8
-n = 0
-while r[i:i + 1] != b"e":
-    j = r.index(b":", i); i = j + 1 + int(r[i:j]); n += 1
-print(n)
-PY
-}
-no_calls() { [ "$(ng_calls)" = 0 ]; }
-wait_for 5 "the relay listing no call after BYE" no_calls
+wait_for 5 "the relay listing no call after BYE" pt_relay_empty
 pass "after BYE the relay lists no call: its ports are free"
 for pid in "$PROXY1_PID" "$PROXY2_PID" "$REDIRECT_PID" "$RELAY_PID"; do
 	kill -0 "$pid" 2>/dev/null || fail "a daemon died during the test (pid $pid)"

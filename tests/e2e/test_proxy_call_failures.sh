@@ -9,19 +9,13 @@
 # Environment: BUILD, RELAY_KIND (pierce, the default, or rtpengine).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-# shellcheck source=tests/e2e/lib.sh
-. tests/e2e/lib.sh
-# shellcheck source=tests/e2e/sipp/sipp.sh
-. tests/e2e/sipp/sipp.sh
 # shellcheck source=tests/e2e/test_proxy_topology.sh
 . tests/e2e/test_proxy_topology.sh
 e2e_init
 
 RELAY_KIND=${RELAY_KIND:-pierce}
-for f in "$BUILD/pierce-proxy" "$BUILD/pierce-redirect" "$BUILD/bpf/pass.bpf.o"; do
-	[ -e "$f" ] || fail "$f missing: build first (make BUILD=$BUILD)"
-done
-command -v tcpdump >/dev/null || fail "tcpdump missing (apt-get install tcpdump)"
+pt_need pierce-proxy pierce-redirect bpf/pass.bpf.o sipp tcpdump
+[ "$RELAY_KIND" = pierce ] && pt_need pierce-relay
 
 pt_net_up nat
 pt_redirect_up
@@ -30,23 +24,10 @@ pt_proxies_up --nat-policy auto
 pt_capture proxy1 e0 proxy1
 pt_register_b
 
-ng_calls() { # calls the relay holds
-	nsx proxy1 "$PYTHON" - <<PY
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
-s.sendto(b"pf1 d7:command4:liste", ("$RELAY", $NG_PORT))
-r = s.recv(65535).split(b" ", 1)[1]
-i, n = r.index(b"5:callsl") + 8, 0
-while r[i:i + 1] != b"e":
-    j = r.index(b":", i); i = j + 1 + int(r[i:j]); n += 1
-print(n)
-PY
-}
-no_calls() { [ "$(ng_calls)" = 0 ]; }
 # WHAT: the sipp UAC status must be 0 and the relay must end with no call
 call_ends_clean() {
 	assert_eq "$1" 0 "$2: sipp UAC saw the expected final response (see $E2E_TMP/uac.out)"
-	wait_for 5 "$2: the relay holding no call" no_calls
+	wait_for 5 "$2: the relay holding no call" pt_relay_empty
 	pass "$2: the relay holds no call afterwards"
 }
 

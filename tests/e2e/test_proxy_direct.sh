@@ -7,18 +7,11 @@
 # Environment: BUILD.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-# shellcheck source=tests/e2e/lib.sh
-. tests/e2e/lib.sh
-# shellcheck source=tests/e2e/sipp/sipp.sh
-. tests/e2e/sipp/sipp.sh
 # shellcheck source=tests/e2e/test_proxy_topology.sh
 . tests/e2e/test_proxy_topology.sh
 e2e_init
 
-for f in "$BUILD/pierce-proxy" "$BUILD/pierce-redirect" "$BUILD/pierce-relay" "$BUILD/bpf/pass.bpf.o"; do
-	[ -e "$f" ] || fail "$f missing: build first (make BUILD=$BUILD)"
-done
-command -v tcpdump >/dev/null || fail "tcpdump missing (apt-get install tcpdump)"
+pt_need pierce-proxy pierce-redirect pierce-relay piercectl bpf/pass.bpf.o sipp tcpdump
 
 pt_net_up public
 pt_redirect_up

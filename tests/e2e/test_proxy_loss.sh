@@ -8,10 +8,6 @@
 # (default 10).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-# shellcheck source=tests/e2e/lib.sh
-. tests/e2e/lib.sh
-# shellcheck source=tests/e2e/sipp/sipp.sh
-. tests/e2e/sipp/sipp.sh
 # shellcheck source=tests/e2e/test_proxy_topology.sh
 . tests/e2e/test_proxy_topology.sh
 e2e_init
@@ -19,9 +15,8 @@ e2e_init
 RELAY_KIND=${RELAY_KIND:-pierce}
 CALLS=${CALLS:-10}
 [[ $CALLS =~ ^[0-9]+$ ]] && [ "$CALLS" -ge 1 ] && [ "$CALLS" -le 100 ] || fail "CALLS must be 1..100"
-for f in "$BUILD/pierce-proxy" "$BUILD/pierce-redirect" "$BUILD/bpf/pass.bpf.o"; do
-	[ -e "$f" ] || fail "$f missing: build first (make BUILD=$BUILD)"
-done
+pt_need pierce-proxy pierce-redirect bpf/pass.bpf.o sipp
+[ "$RELAY_KIND" = pierce ] && pt_need pierce-relay
 
 pt_net_up nat
 for r in natA natB; do
@@ -65,15 +60,7 @@ done
 echo "SIP datagrams dropped by the routers: $dropped; sipp UAC retransmissions: ${retrans:-?}"
 assert_ge "$dropped" 1 "the routers did drop signalling"
 wait_pid 30 "$UAS_PID"
-no_calls() {
-	nsx proxy1 "$PYTHON" - <<PY
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
-s.sendto(b"pl1 d7:command4:liste", ("$RELAY", $NG_PORT))
-sys.exit(0 if b"5:callsle" in s.recv(65535) else 1)
-PY
-}
-wait_for 10 "the relay holding no call after the run" no_calls
+wait_for 10 "the relay holding no call after the run" pt_relay_empty
 pass "the relay holds no call after the run"
 for pid in "$PROXY1_PID" "$PROXY2_PID" "$REDIRECT_PID" "$RELAY_PID"; do
 	kill -0 "$pid" 2>/dev/null || fail "a daemon died during the test (pid $pid)"

@@ -13,7 +13,9 @@
 # With "public" phones, A (.101) and B (.102) sit on the public segment
 # itself, with no NAT in between.
 #
-# Helpers (call after e2e_init; lib.sh and sipp.sh must be sourced first):
+# Sourcing it sources lib.sh and sipp/sipp.sh too. Helpers (after e2e_init):
+#   pt_need PROG...             fails unless each of $BUILD/PROG (or command
+#                               PROG, for sipp and tcpdump) exists
 #   pt_net_up nat|public        namespaces, bridge, NATs; sets PHONE_A/PHONE_B
 #                               (their own addresses) and PUB_A/PUB_B (what
 #                               the public segment sees of them)
@@ -40,7 +42,13 @@
 #                               RTP packets from SRC_IP to DST_IP in PCAP
 #   pt_relay_stats              the relay's XDP counters (piercectl --json)
 #   pt_metric NS URL NAME       a Prometheus value from a /metrics endpoint
+#   pt_relay_calls              how many calls the relay lists (ng list)
+#   pt_relay_empty              true when it lists none
 PT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+. "$PT_DIR/lib.sh"
+# shellcheck source=tests/e2e/sipp/sipp.sh
+. "$PT_DIR/sipp/sipp.sh"
 NAT_A_PUB=203.0.113.2
 NAT_B_PUB=203.0.113.3
 PROXY1=203.0.113.11
@@ -48,6 +56,16 @@ PROXY2=203.0.113.12
 REDIRECT=203.0.113.20
 RELAY=203.0.113.30
 NG_PORT=2223
+
+pt_need() {
+	local f
+	for f in "$@"; do
+		case $f in
+		sipp | tcpdump) command -v "$f" >/dev/null || fail "$f missing (make deps)" ;;
+		*) [ -e "$BUILD/$f" ] || fail "$BUILD/$f missing: build first (make BUILD=$BUILD)" ;;
+		esac
+	done
+}
 
 pt_net_up() {
 	local mode=${1:-nat}
@@ -340,18 +358,28 @@ pt_metric() { # NS URL NAME
 		awk -v n="$3" '$1 == n { print $2 }'
 }
 
+pt_relay_calls() {
+	nsx proxy1 "$PYTHON" - <<PY
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+s.sendto(b"ptl d7:command4:liste", ("$RELAY", $NG_PORT))
+r = s.recv(65535).split(b" ", 1)[1]
+# "calls" is a list of call-id strings: d5:callsl<n>:<id>...e6:result2:oke
+i, n = r.index(b"5:callsl") + 8, 0
+while r[i:i + 1] != b"e":
+    j = r.index(b":", i); i = j + 1 + int(r[i:j]); n += 1
+print(n)
+PY
+}
+
+pt_relay_empty() { [ "$(pt_relay_calls)" = 0 ]; }
+
 # ---- run on its own: a test of the network ----------------------------------------
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -uo pipefail
 	cd "$PT_DIR/../.." || exit 1
-	# shellcheck source=tests/e2e/lib.sh
-	. tests/e2e/lib.sh
-	# shellcheck source=tests/e2e/sipp/sipp.sh
-	. tests/e2e/sipp/sipp.sh
 	e2e_init
-	for f in "$BUILD/pierce-redirect" "$BUILD/bpf/pass.bpf.o"; do
-		[ -e "$f" ] || fail "$f missing: build first (make BUILD=$BUILD)"
-	done
+	pt_need pierce-redirect bpf/pass.bpf.o
 	pt_net_up nat
 	nat_source_of() { # PHONE_NS PHONE_IP DEST_NS DEST_IP: the source DEST sees
 		local log=$E2E_TMP/src-$1-$3.log
