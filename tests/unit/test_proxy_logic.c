@@ -221,6 +221,26 @@ static void test_routing(void **state)
 	reg_free(&p.reg);
 }
 
+/* A destination never chosen (family 0) is refused with its own error, not
+ * handed to sendto() (the "send to ?:0 failed: Success" of an unset target). */
+static void test_send_without_destination(void **state)
+{
+	static struct proxy p;
+	struct sockaddr_storage none, v6 = addr("[2001:db8::1]:5060");
+
+	memset(&p, 0, sizeof(p));
+	memset(&none, 0, sizeof(none));
+	p.cfg.listen[0] = addr("192.0.2.1:5060");
+	p.cfg.n_listen = p.n_listen = 1;
+	p.udp_fd[0] = -1;
+	assert_int_equal(proxy_send(&p, &none, "x", 1), -EDESTADDRREQ);
+	assert_int_equal(p.m.c[PC_tx_errors], 1);
+	/* no listener of the destination's family: an error, nothing sent */
+	assert_int_equal(proxy_send(&p, &v6, "x", 1), -EIO);
+	assert_int_equal(p.m.c[PC_tx_errors], 2);
+	assert_int_equal(p.m.c[PC_tx_messages], 0);
+}
+
 static void test_loop_detection(void **state)
 {
 	static struct proxy p;
@@ -262,7 +282,7 @@ int main(void)
 		cmocka_unit_test(test_nat_detection), cmocka_unit_test(test_relay_decision),
 		cmocka_unit_test(test_registrar),     cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_relay_pool),    cmocka_unit_test(test_routing),
-		cmocka_unit_test(test_loop_detection),
+		cmocka_unit_test(test_loop_detection), cmocka_unit_test(test_send_without_destination),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
