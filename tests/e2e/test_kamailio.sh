@@ -1,21 +1,22 @@
 #!/bin/bash
 # Interop with the operators' stack: Kamailio 5.6 (registrar, nathelper,
-# rtpengine module) drives a media relay over ng; sipp phones call through
-# it. RELAY=pierce uses $BUILD/pierce-relay with XDP; RELAY=rtpengine (the
-# default until pierce-relay lands) uses Debian's rtpengine (userspace), which
-# also checks this harness itself.
+# rtpengine module, unmodified) drives a media relay over ng; sipp phones call
+# through it. RELAY=pierce (the default) uses $BUILD/pierce-relay with XDP on
+# the server's interface; RELAY=rtpengine uses Debian's rtpengine (userspace),
+# which checks the harness itself.
 #
 #   srv namespace: Kamailio on 10.99.0.1:5060, the relay on 10.99.0.1 (ng 2223)
 #   ph  namespace: UAC 10.99.0.11:5080 (media 6000), UAS 10.99.0.12:5070
 #                  (media 7000, registered as "bob", echoes RTP back)
 #
 # Checks: calls set up and end (sipp's counts), RTP flows both ways through
-# the relay (nftables counters at the phones; for pierce also its XDP
-# counters), no session remains after BYE, a busy callee (486), a CANCEL
-# while ringing and an unknown callee (404) leave no session behind either.
+# the relay (nftables counters at the phones; for pierce its XDP counters
+# too), and after BYE, a busy callee (486), a CANCEL while ringing and an
+# unknown callee (404) the relay is idle again: no session and no port in use
+# in ng statistics (and for pierce in ng list and /metrics as well).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-RELAY=${RELAY:-rtpengine}
+RELAY=${RELAY:-pierce}
 . tests/e2e/lib.sh
 . tests/e2e/sipp/sipp.sh
 
@@ -56,20 +57,48 @@ nft_packets() { # $1 = counter name
 }
 
 # ---- the relay -----------------------------------------------------------
+# Both relays free a deleted call's ports at once (delete delay 0), so "idle"
+# can be checked right after each call ends.
+ng_field() { nsx srv "$PYTHON" $NGQ $NG statistics --field "statistics.$1"; }
 case $RELAY in
 rtpengine)
 	spawn srv "$E2E_TMP/relay.log" tools/bench/peers/rtpengine.sh "$E2E_TMP/rte" $SRV 2223 30000 30999
 	RELAY_PID=$SPAWNED_PID
-	relay_sessions() { nsx srv "$PYTHON" $NGQ $NG statistics --field statistics.currentstatistics.sessionstotal; }
-	relay_packets() { nsx srv "$PYTHON" $NGQ $NG statistics --field statistics.totalstatistics.relayedpackets; }
+	relay_sessions() { ng_field currentstatistics.sessionstotal; }
+	# prints "0" when the relay holds no session and no port
+	relay_idle() {
+		local a b
+		a=$(relay_sessions) && b=$(ng_field interfaces.0.ports.used) && echo $((a + b))
+	}
+	relay_ng_errors() { ng_field controlstatistics.proxies.0.errorcount; }
+	relay_packets() { ng_field totalstatistics.relayedpackets; }
 	;;
 pierce)
 	xdp_pass_attach ph eth0
 	PIN=$(bpffs_dir relay)/pierce
 	spawn srv "$E2E_TMP/relay.log" "$BUILD/pierce-relay" --interface eth0 --address $SRV \
-		--ng $NG --ports 30000-30999 --pin-dir "$PIN"
+		--ng $NG --ng-allow $SRV/32 --ports 30000-30999 --delete-delay 0 --pin-dir "$PIN" \
+		--metrics 127.0.0.1:9812
 	RELAY_PID=$SPAWNED_PID
-	relay_sessions() { nsx srv "$PYTHON" $NGQ $NG list --len calls; }
+	relay_sessions() { ng_field currentstatistics.sessionstotal; }
+	metric() { # NAME: its value in pierce-relay's /metrics
+		nsx srv "$PYTHON" -c 'import sys, urllib.request
+for l in urllib.request.urlopen("http://127.0.0.1:9812/metrics", timeout=2).read().decode().splitlines():
+    if l.split(" ")[0] == sys.argv[1]: print(l.split(" ")[1])' "$1"
+	}
+	# prints "0" when no view of the relay shows a session or a booked port:
+	# ng statistics (sessions, ports), ng list, /metrics (sessions, ports)
+	relay_idle() {
+		local v sum=0
+		for v in "$(ng_field currentstatistics.sessionstotal)" "$(ng_field currentstatistics.portsinuse)" \
+			"$(nsx srv "$PYTHON" $NGQ $NG list --len calls)" "$(metric pierce_relay_sessions)" \
+			"$(metric pierce_relay_ports_in_use)"; do
+			[[ "$v" =~ ^[0-9]+$ ]] || { echo "unreadable"; return 1; }
+			sum=$((sum + v))
+		done
+		echo "$sum"
+	}
+	relay_ng_errors() { ng_field controlstatistics.totalerrorcount; }
 	# packets the XDP program sent back out (XDP_TX), from the pinned counters
 	relay_packets() {
 		nsx srv "$BUILD/piercectl" --pin-dir "$PIN" --json stats |
@@ -121,10 +150,18 @@ expect_calls() { # TAG WANT_OK
 	pass "$1: $ok calls as scripted, none failed"
 }
 expect_no_sessions() { # WHEN
-	wait_for 5 "$RELAY holds no session $1" bash -c '[ "$(relay_sessions)" = 0 ]'
-	pass "$RELAY holds no session $1"
+	wait_for 5 "$RELAY idle (no session, no port in use) $1" bash -c '[ "$(relay_idle)" = 0 ]'
+	pass "$RELAY idle (no session, no port in use) $1"
 }
-export -f relay_sessions nsx ns
+# sessions the relay has created so far (each offer of a new call)
+relay_created() { ng_field totalstatistics.managedsessions; }
+expect_created() { # BEFORE WANT_NEW WHEN
+	local now
+	now=$(relay_created) || fail "cannot read $RELAY's session total"
+	assert_eq $((now - $1)) "$2" "$RELAY created $2 session(s) $3"
+}
+export -f relay_sessions relay_idle ng_field nsx ns
+[ "$RELAY" = pierce ] && export -f metric
 export PFX PYTHON NGQ NG BUILD
 [ "$RELAY" = pierce ] && export PIN
 
@@ -134,6 +171,7 @@ pass "bob registered from $UAS:5070"
 
 # 1. calls with RTP both ways
 start_uas uas uas "$CALLS"
+created=$(relay_created) || fail "cannot read $RELAY's session total"
 before=$(relay_packets) || fail "cannot read $RELAY's packet counters"
 run_sipp uac $((CALLS * CALL_MS / 1000 + 20)) -sf "$(sipp_scn uac)" -s bob -i $UAC -p 5080 \
 	-mi $UAC -mp 6000 -set rtp 1 -d $CALL_MS -m "$CALLS" -l 1 -r 1 $SRV:5060 &
@@ -152,28 +190,37 @@ to_uac=$(nft_packets to_uac)
 assert_ge "$to_uas" $((CALLS * 100)) "RTP from the relay reached the callee"
 assert_ge "$to_uac" $((CALLS * 100)) "echoed RTP came back through the relay to the caller"
 assert_ge $((after - before)) $((to_uas + to_uac)) "$RELAY counted the packets it relayed"
+expect_created "$created" "$CALLS" "for the calls"
 expect_no_sessions "after BYE"
 
 # 2. busy callee: 486, the offer's session is deleted
 start_uas uas_busy uas_busy 1
+created=$(relay_created)
 run_sipp uac_busy 15 -sf "$(sipp_scn uac_busy)" -s bob -i $UAC -p 5080 -mi $UAC -mp 6000 -m 1 $SRV:5060
 wait_pid 10 "$UAS_PID"
 expect_calls uac_busy 1
+expect_created "$created" 1 "for the busy call"
 expect_no_sessions "after 486"
 
 # 3. caller gives up while it rings: CANCEL, 487
 start_uas uas_ring uas_ring 1
+created=$(relay_created)
 run_sipp uac_cancel 15 -sf "$(sipp_scn uac_cancel)" -s bob -i $UAC -p 5080 -mi $UAC -mp 6000 -m 1 $SRV:5060
 wait_pid 10 "$UAS_PID"
 expect_calls uac_cancel 1
 expect_calls uas_ring 1
+expect_created "$created" 1 "for the cancelled call"
 expect_no_sessions "after CANCEL"
 
 # 4. unknown callee: 404 from the registrar, the relay is never asked
+created=$(relay_created)
 run_sipp uac_notfound 15 -sf "$(sipp_scn uac_notfound)" -s nobody -i $UAC -p 5080 -mi $UAC -mp 6000 -m 1 $SRV:5060
 expect_calls uac_notfound 1
+expect_created "$created" 0 "for the unknown callee"
 expect_no_sessions "after 404"
 
+errors=$(relay_ng_errors) || fail "cannot read $RELAY's ng error count"
+assert_eq "$errors" 0 "$RELAY answered every ng request from Kamailio without an error"
 kill -0 "$RELAY_PID" || fail "$RELAY died during the test"
 kill -0 "$KAM_PID" || fail "Kamailio died during the test"
 pass "Kamailio + $RELAY interop"
