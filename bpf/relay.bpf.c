@@ -53,9 +53,11 @@ struct {
 struct pkt {
 	void *l3;
 	struct udphdr *udp;
+	void *end;        /* data_end */
 	__u32 saddr[4];   /* v4 in saddr[0], rest zero */
 	__u32 leg_index;
 	__u16 ip_len;     /* IPv4 total length or IPv6 40 + payload length */
+	__u16 ulen;       /* UDP length, checked against ip_len */
 	__u8 family;      /* enum pierce_family */
 };
 
@@ -152,6 +154,39 @@ static __always_inline void addr_set(struct pierce_addr *a, const __u32 *ip)
 	w[3] = ip[3];
 }
 
+/* An RTP leg latched p's source: its ANY_SRC RTCP leg (legs[index + 1])
+ * now accepts that IP only. An RTCP leg that an earlier packet latched to
+ * another IP is unlatched, and its peer, which was sent to that IP, loses
+ * its destination until the real RTCP source latches. */
+static __always_inline void narrow_rtcp_leg(const struct pkt *p)
+{
+	__u32 index = p->leg_index + 1, peer_index;
+	struct pierce_leg *rtcp, *peer;
+	__u8 flags;
+
+	rtcp = bpf_map_lookup_elem(&legs, &index);
+	if (!rtcp)
+		return;
+	flags = rtcp->flags;
+	if (!(flags & PIERCE_LEG_ACTIVE) || !(flags & PIERCE_LEG_ANY_SRC))
+		return;
+	if ((flags & PIERCE_LEG_LATCHED) && rtcp->allow_family == p->family &&
+	    addr_eq(&rtcp->allow, p->family, p->saddr)) {
+		rtcp->flags = flags & ~PIERCE_LEG_ANY_SRC;
+		return;
+	}
+	addr_set(&rtcp->allow, p->saddr);
+	rtcp->allow_family = p->family;
+	rtcp->allow_port_be = 0;
+	rtcp->flags = flags & ~(PIERCE_LEG_ANY_SRC | PIERCE_LEG_LATCHED);
+	if (!(flags & PIERCE_LEG_LATCHED) || !(flags & PIERCE_LEG_HAS_PEER))
+		return;
+	peer_index = rtcp->peer_index;
+	peer = bpf_map_lookup_elem(&legs, &peer_index);
+	if (peer)
+		peer->flags &= ~PIERCE_LEG_HAS_DEST;
+}
+
 /* Learn the exact source and make it the destination of the opposite leg. */
 static __always_inline void latch(struct pierce_leg *leg, const struct pkt *p, __be16 sport)
 {
@@ -162,6 +197,8 @@ static __always_inline void latch(struct pierce_leg *leg, const struct pkt *p, _
 	leg->allow_port_be = sport;
 	leg->allow_family = p->family;
 	leg->flags |= PIERCE_LEG_LATCHED;
+	if (leg->flags & PIERCE_LEG_RTCP_NEXT)
+		narrow_rtcp_leg(p);
 	if (!(leg->flags & PIERCE_LEG_HAS_PEER))
 		return;
 	peer_index = leg->peer_index;
@@ -175,28 +212,56 @@ static __always_inline void latch(struct pierce_leg *leg, const struct pkt *p, _
 	peer->flags |= PIERCE_LEG_HAS_DEST;
 }
 
-/* The source policy of abi.h: true when the packet may be forwarded. */
-static __always_inline bool source_ok(struct pierce_leg *leg, const struct pkt *p)
+/* RTP and RTCP both start with version 2 in the top bits; anything else
+ * (probes, empty keepalives) must not steer a leg that trusts anyone. */
+static __always_inline bool looks_like_rtp(const struct pkt *p)
+{
+	__u8 *payload = (__u8 *)(p->udp + 1);
+
+	if (p->ulen < sizeof(struct udphdr) + PIERCE_RTP_MIN_LATCH || (void *)(payload + 1) > p->end)
+		return false;
+	return (payload[0] & 0xc0) == 0x80;
+}
+
+enum src_verdict {
+	SRC_REFUSE,
+	SRC_OK,
+	SRC_LATCH, /* allowed, and the packet's source is to be latched */
+};
+
+/* The source policy of abi.h, without side effects. */
+static __always_inline enum src_verdict source_check(const struct pierce_leg *leg, const struct pkt *p)
 {
 	__be16 sport = p->udp->source;
 	__u8 flags = leg->flags;
 	bool latched = flags & PIERCE_LEG_LATCHED;
 
 	if (leg->policy == PIERCE_SRC_TRUST)
-		return true;
+		return SRC_OK;
 	if (!(flags & PIERCE_LEG_ANY_SRC) || latched) {
 		if (leg->allow_family != p->family || !addr_eq(&leg->allow, p->family, p->saddr))
-			return false;
+			return SRC_REFUSE;
 	}
 	if (latched) {
 		if (sport == leg->allow_port_be)
-			return true;
-		if (leg->policy != PIERCE_SRC_RELATCH)
-			return false;
-	} else if (leg->allow_port_be && sport != leg->allow_port_be) {
-		return false;
+			return SRC_OK;
+		return leg->policy == PIERCE_SRC_RELATCH ? SRC_LATCH : SRC_REFUSE;
 	}
-	latch(leg, p, sport);
+	if (leg->allow_port_be && sport != leg->allow_port_be)
+		return SRC_REFUSE;
+	return SRC_LATCH;
+}
+
+/* true when the packet may be forwarded; latches when the policy says so. */
+static __always_inline bool source_ok(struct pierce_leg *leg, const struct pkt *p)
+{
+	enum src_verdict v = source_check(leg, p);
+
+	if (v != SRC_LATCH)
+		return v == SRC_OK;
+	if ((leg->flags & (PIERCE_LEG_ANY_SRC | PIERCE_LEG_LATCHED)) == PIERCE_LEG_ANY_SRC && !looks_like_rtp(p))
+		return false;
+	latch(leg, p, p->udp->source);
 	return true;
 }
 
@@ -395,6 +460,8 @@ static __always_inline int handle_v4(struct xdp_md *ctx, const struct pierce_cfg
 	    ulen < sizeof(struct udphdr) || ulen > tot - sizeof(*ip))
 		return count(PIERCE_R_DROP_MALFORMED, bytes, XDP_DROP);
 	p.ip_len = tot;
+	p.ulen = ulen;
+	p.end = cur->end;
 	return relay(ctx, c, eth, leg, &p, bytes);
 }
 
@@ -484,6 +551,8 @@ static __always_inline int handle_v6(struct xdp_md *ctx, const struct pierce_cfg
 	    ulen < sizeof(struct udphdr) || ulen > plen || !p.udp->check)
 		return count(PIERCE_R_DROP_MALFORMED, bytes, XDP_DROP);
 	p.ip_len = sizeof(*ip6) + plen;
+	p.ulen = ulen;
+	p.end = cur->end;
 	return relay(ctx, c, eth, leg, &p, bytes);
 }
 

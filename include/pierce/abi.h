@@ -15,7 +15,7 @@
 
 /* Bump on any change to a struct, map or reason below. A relay refuses to
  * adopt pinned maps whose cfg.abi_version differs. */
-#define PIERCE_ABI_VERSION 1
+#define PIERCE_ABI_VERSION 2
 
 #define PIERCE_PIN_DIR_DEFAULT "/sys/fs/bpf/pierce"
 #define PIERCE_PIN_LEGS     "legs"      /* BPF_MAP_TYPE_ARRAY of struct pierce_leg */
@@ -70,7 +70,15 @@ enum pierce_leg_flags {
 	PIERCE_LEG_SET_DSCP  = 1 << 3, /* rewrite DSCP to .dscp */
 	PIERCE_LEG_HAS_DEST  = 1 << 4, /* dst_* is valid */
 	PIERCE_LEG_HAS_PEER  = 1 << 5, /* peer_index names the opposite leg */
+	/* On an RTP leg: legs[index + 1] is its RTCP leg. When this leg latches
+	 * and the RTCP leg is ANY_SRC, the RTCP leg is narrowed to the latched
+	 * IP (any port), so nobody else can latch it (RTP Bleed via RTCP). */
+	PIERCE_LEG_RTCP_NEXT = 1 << 6,
 };
+
+/* An ANY_SRC leg latches only on a datagram shaped like RTP or RTCP:
+ * version 2 and at least this many bytes of UDP payload. */
+#define PIERCE_RTP_MIN_LATCH 12
 
 /* What to do with a packet whose source does not match. */
 enum pierce_src_policy {

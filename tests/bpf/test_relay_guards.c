@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The real relay program under BPF_PROG_TEST_RUN: the guards around
+ * latching and the slow path. Who may latch an ANY_SRC leg and its RTCP
+ * sibling, the source check before every slow path, TTL and hop limit,
+ * VLAN tags on redirects, fragments, oversized frames, the ring consumer's
+ * heartbeat.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define ATTACKER4 "198.51.100.7"
+
+static const uint8_t other4[4] = { 10, 9, 0, 3 }; /* T_OTHER4 */
+
+static void set_leg(uint32_t idx, const struct pierce_leg *l)
+{
+	assert_int_equal(pierce_dp_leg_set(T.dp, idx, l, true), 0);
+}
+
+static struct pierce_leg get_leg(uint32_t idx)
+{
+	struct pierce_leg l;
+
+	assert_int_equal(pierce_dp_leg_get(T.dp, idx, &l), 0);
+	return l;
+}
+
+static int send_spec(const struct t_frame_spec *s, struct t_run *r)
+{
+	uint8_t f[4096];
+	size_t n = t_build(f, sizeof(f), s);
+
+	return t_run(f, n, r);
+}
+
+/* An RTP-shaped v4 datagram (t_build's payload starts 0x80: version 2). */
+static int send_v4(const char *src, uint16_t sport, uint16_t dport, struct t_run *r)
+{
+	struct t_frame_spec s = { .src = src, .dst = T_RELAY4, .sport = sport, .dport = dport, .payload = 20 };
+
+	return send_spec(&s, r);
+}
+
+/* A v4 datagram whose payload is `payload` bytes of `fill` (no UDP checksum). */
+static int send_v4_raw(const char *src, uint16_t sport, uint16_t dport, uint16_t payload, uint8_t fill,
+		       struct t_run *r)
+{
+	struct t_frame_spec s = { .src = src, .dst = T_RELAY4, .sport = sport, .dport = dport, .payload = payload,
+				  .zero_csum = true };
+	uint8_t f[512];
+	size_t n = t_build(f, sizeof(f), &s);
+
+	memset(f + 14 + 20 + 8, fill, payload);
+	return t_run(f, n, r);
+}
+
+static bool dst_is(const struct pierce_leg *l, const char *ip, uint16_t port)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, ip, &a);
+	return (l->flags & PIERCE_LEG_HAS_DEST) && l->dst_family == PIERCE_AF_INET &&
+	       !memcmp(l->dst.addr_be, &a, 4) && ntohs(l->dst_port_be) == port;
+}
+
+/* A call as pierce-relay installs it: A (known, T_PEER4) on ports a/a+1,
+ * B (unknown yet: ANY_SRC) on b/b+1; B's RTP leg names its RTCP sibling. */
+static void install_call(uint16_t a, uint16_t b, bool rtcp_next)
+{
+	struct pierce_leg l;
+
+	for (int k = 0; k < 2; k++) {
+		t_leg(&l, T_RELAY4, (uint16_t)(b + k), T_PEER4, NULL, 0, PIERCE_SRC_STRICT);
+		l.flags |= PIERCE_LEG_HAS_PEER;
+		l.peer_index = t_index(T_RELAY4, (uint16_t)(b + k));
+		set_leg(t_index(T_RELAY4, (uint16_t)(a + k)), &l);
+		t_leg(&l, T_RELAY4, (uint16_t)(a + k), NULL, T_PEER4, (uint16_t)(7000 + k), PIERCE_SRC_STRICT);
+		l.flags |= PIERCE_LEG_HAS_PEER;
+		if (k == 0 && rtcp_next)
+			l.flags |= PIERCE_LEG_RTCP_NEXT;
+		l.peer_index = t_index(T_RELAY4, (uint16_t)(a + k));
+		set_leg(t_index(T_RELAY4, (uint16_t)(b + k)), &l);
+	}
+}
+
+/* Review item 1: once B's RTP leg latched, an attacker cannot latch B's
+ * RTCP leg (which under rtcp-mux never sees a real packet). */
+static void test_rtcp_sibling_follows_rtp_latch(void **state)
+{
+	const uint16_t a = 20000, b = 20002;
+	uint32_t a_rtcp = t_index(T_RELAY4, a + 1), b_rtcp = t_index(T_RELAY4, b + 1);
+	uint64_t dsrc = t_count(PIERCE_R_DROP_SRC);
+	struct pierce_leg l;
+	struct t_run r;
+
+	install_call(a, b, true);
+	assert_int_equal(send_v4(T_OTHER4, 9000, b, &r), 0); /* the callee's RTP latches */
+	l = get_leg(b_rtcp);
+	assert_false(l.flags & PIERCE_LEG_ANY_SRC);
+	assert_false(l.flags & PIERCE_LEG_LATCHED);
+	assert_int_equal(l.allow_family, PIERCE_AF_INET);
+	assert_int_equal(l.allow_port_be, 0);
+	assert_memory_equal(l.allow.addr_be, other4, 4);
+
+	assert_int_equal(send_v4(ATTACKER4, 31337, b + 1, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(t_count(PIERCE_R_DROP_SRC), dsrc + 1);
+	l = get_leg(a_rtcp);
+	assert_false(l.flags & PIERCE_LEG_HAS_DEST); /* A's RTCP goes nowhere, not to the attacker */
+
+	/* the callee's own RTCP, from another NAT port, latches as before */
+	assert_int_equal(send_v4(T_OTHER4, 9001, b + 1, &r), 0);
+	assert_true(get_leg(b_rtcp).flags & PIERCE_LEG_LATCHED);
+	l = get_leg(a_rtcp);
+	assert_true(dst_is(&l, T_OTHER4, 9001));
+}
+
+/* An attacker who latched the RTCP leg before the callee's RTP arrived
+ * loses it when the RTP latch comes, and A's RTCP stops going to him. */
+static void test_rtcp_latched_by_attacker_first(void **state)
+{
+	const uint16_t a = 20004, b = 20006;
+	uint32_t a_rtcp = t_index(T_RELAY4, a + 1), b_rtcp = t_index(T_RELAY4, b + 1);
+	struct pierce_leg l;
+	struct t_run r;
+
+	install_call(a, b, true);
+	assert_int_equal(send_v4(ATTACKER4, 31337, b + 1, &r), 0);
+	l = get_leg(a_rtcp);
+	assert_true(dst_is(&l, ATTACKER4, 31337));
+	assert_int_equal(send_v4(T_OTHER4, 9000, b, &r), 0);
+	l = get_leg(b_rtcp);
+	assert_false(l.flags & (PIERCE_LEG_LATCHED | PIERCE_LEG_ANY_SRC));
+	assert_memory_equal(l.allow.addr_be, other4, 4);
+	assert_false(get_leg(a_rtcp).flags & PIERCE_LEG_HAS_DEST);
+	assert_int_equal(send_v4(ATTACKER4, 31337, b + 1, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+
+	/* the same address latched RTCP first: kept as it is */
+	install_call(a, b, true);
+	assert_int_equal(send_v4(T_OTHER4, 9001, b + 1, &r), 0);
+	assert_int_equal(send_v4(T_OTHER4, 9000, b, &r), 0);
+	l = get_leg(b_rtcp);
+	assert_true(l.flags & PIERCE_LEG_LATCHED);
+	assert_false(l.flags & PIERCE_LEG_ANY_SRC);
+	assert_int_equal(ntohs(l.allow_port_be), 9001);
+	l = get_leg(a_rtcp);
+	assert_true(dst_is(&l, T_OTHER4, 9001));
+
+	/* without the flag the RTCP leg is left alone (legs installed by older code) */
+	install_call(a, b, false);
+	assert_int_equal(send_v4(T_OTHER4, 9000, b, &r), 0);
+	assert_true(get_leg(b_rtcp).flags & PIERCE_LEG_ANY_SRC);
+}
+
+/* Review item 1: an ANY_SRC leg latches only on what looks like RTP/RTCP. */
+static void test_any_src_latches_rtp_shaped_only(void **state)
+{
+	const uint16_t a = 20008, b = 20010;
+	uint32_t ia = t_index(T_RELAY4, a), ib = t_index(T_RELAY4, b);
+	uint64_t dsrc = t_count(PIERCE_R_DROP_SRC);
+	struct pierce_leg l;
+	struct t_run r;
+
+	install_call(a, b, true);
+	assert_int_equal(send_v4_raw(ATTACKER4, 666, b, 20, 0x00, &r), 0); /* version 0 */
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(send_v4_raw(ATTACKER4, 666, b, 20, 0x41, &r), 0); /* version 1 */
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(send_v4_raw(ATTACKER4, 666, b, 11, 0x80, &r), 0); /* too short */
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(send_v4_raw(ATTACKER4, 666, b, 0, 0x80, &r), 0); /* empty */
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(t_count(PIERCE_R_DROP_SRC), dsrc + 4);
+	assert_false(get_leg(ib).flags & PIERCE_LEG_LATCHED);
+	assert_false(get_leg(ia).flags & PIERCE_LEG_HAS_DEST);
+
+	assert_int_equal(send_v4_raw(T_OTHER4, 9000, b, 12, 0x80, &r), 0); /* shortest RTP header */
+	assert_int_equal(r.action, XDP_TX); /* latched, and forwarded to A */
+	assert_true(get_leg(ib).flags & PIERCE_LEG_LATCHED);
+	l = get_leg(ia);
+	assert_true(dst_is(&l, T_OTHER4, 9000));
+
+	/* latched: its own source may send anything (RTP payload is not inspected) */
+	t_leg(&l, T_RELAY4, a, NULL, T_PEER4, 7000, PIERCE_SRC_STRICT);
+	assert_int_equal(pierce_dp_leg_set(T.dp, ib, &l, false), 0); /* line 0 only: latch lost, re-learn */
+	assert_int_equal(send_v4(T_OTHER4, 9000, b, &r), 0);
+	assert_int_equal(r.action, XDP_TX);
+	assert_int_equal(send_v4_raw(T_OTHER4, 9000, b, 3, 0x00, &r), 0);
+	assert_int_equal(r.action, XDP_TX);
+
+	/* a leg with a known allowed address latches on anything from it */
+	t_leg(&l, T_RELAY4, a, T_OTHER4, T_PEER4, 7000, PIERCE_SRC_STRICT);
+	set_leg(ib, &l);
+	assert_int_equal(send_v4_raw(T_OTHER4, 9002, b, 4, 0x00, &r), 0);
+	assert_int_equal(r.action, XDP_TX);
+	assert_true(get_leg(ib).flags & PIERCE_LEG_LATCHED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rtcp_sibling_follows_rtp_latch),
+		cmocka_unit_test(test_rtcp_latched_by_attacker_first),
+		cmocka_unit_test(test_any_src_latches_rtp_shaped_only),
+	};
+
+	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
+}
