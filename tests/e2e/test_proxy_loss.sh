@@ -37,7 +37,30 @@ pt_relay_up "$RELAY_KIND"
 pt_proxies_up --nat-policy auto
 pt_register_b
 
-pt_uas "$(pt_scn uas)" -m "$CALLS" -timeout 120s
+# Phone B answers a retransmitted INVITE (its 180 and 200 were both lost, so
+# proxy 2 resent it) with its 200 again, as a UA does; the shared uas.xml
+# would take it for an unexpected message and abort the call. It also stays
+# in the dialog 4 s after its 200 to the BYE, for the BYE's retransmissions.
+"$PYTHON" - "$(pt_scn uas)" "$E2E_TMP/uas_loss.xml" <<'PY' || fail "loss UAS scenario"
+import sys
+s = open(sys.argv[1]).read()
+ok, ack = "  <send retrans=\"500\">\n    <![CDATA[\n\n      SIP/2.0 200 OK", '  <recv request="ACK" rtd="true" />'
+assert s.count(ok) == 1 and s.count(ack) == 1
+s = s.replace(ok, '  <label id="1" />\n' + ok)
+s = s.replace(ack, '  <recv request="INVITE" optional="true" next="1" />\n' + ack)
+# a 100 Trying first: proxy 2 then resends the INVITE only when 100, 180 and 200 are all lost
+ring = "  <send>\n    <![CDATA[\n\n      SIP/2.0 180 Ringing"
+assert s.count(ring) == 1
+trying = ("  <send>\n    <![CDATA[\n\n      SIP/2.0 100 Trying\n      [last_Via:]\n      [last_From:]\n"
+          "      [last_To:]\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n\n    ]]>\n  </send>\n\n")
+s = s.replace(ring, trying + ring)
+# absorb BYE retransmissions (its 200 lost) for longer than the 1 s of uas.xml
+pause = '<pause milliseconds="1000" />'
+assert s.count(pause) == 1
+s = s.replace(pause, '<pause milliseconds="4000" />')
+open(sys.argv[2], "w").write(s)
+PY
+pt_uas "$E2E_TMP/uas_loss.xml" -m "$CALLS" -timeout 120s
 # A call is held 2 s: a lost ACK is recovered by phone B's 200 retransmissions
 # (0.5 s, 1.5 s) before the BYE comes, as a UA expects of its peer.
 pt_uac "$(pt_scn uac)" -d 2000 -r 2 -m "$CALLS" -timeout 120s
