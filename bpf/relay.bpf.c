@@ -265,6 +265,18 @@ static __always_inline bool source_ok(struct pierce_leg *leg, const struct pkt *
 	return true;
 }
 
+/* The slow path for a packet the fast path cannot take, after the source
+ * check (without latching: user space decides that), so that forbidden
+ * sources cannot fill the ring. */
+static __always_inline int slow_path_checked(struct xdp_md *ctx, const struct pierce_cfg *c,
+					     const struct pierce_leg *leg, const struct pkt *p, __u32 reason,
+					     __u64 bytes)
+{
+	if (source_check(leg, p) == SRC_REFUSE)
+		return count(PIERCE_R_DROP_SRC, bytes, XDP_DROP);
+	return slow_path(ctx, c, reason, p->leg_index, bytes);
+}
+
 /* Next hop from the leg's cache, refreshed with bpf_fib_lookup when stale.
  * Returns 0 or the slow-path reason. */
 static __always_inline __u32 next_hop(struct xdp_md *ctx, const struct pierce_cfg *c, struct pierce_leg *leg,
@@ -451,9 +463,9 @@ static __always_inline int handle_v4(struct xdp_md *ctx, const struct pierce_cfg
 	if (!(leg->flags & PIERCE_LEG_ACTIVE))
 		return count(PIERCE_R_DROP_INACTIVE, bytes, XDP_DROP);
 	if (frag & PIERCE_V4_MF)
-		return slow_path(ctx, c, PIERCE_R_SLOW_FRAGMENT, p.leg_index, bytes);
+		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_FRAGMENT, bytes);
 	if (hlen != sizeof(*ip))
-		return slow_path(ctx, c, PIERCE_R_SLOW_IP_OPTIONS, p.leg_index, bytes);
+		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_IP_OPTIONS, bytes);
 	tot = bpf_ntohs(ip->tot_len);
 	ulen = bpf_ntohs(p.udp->len);
 	if (tot < sizeof(*ip) + sizeof(struct udphdr) || (void *)ip + tot > cur->end ||
@@ -541,9 +553,9 @@ static __always_inline int handle_v6(struct xdp_md *ctx, const struct pierce_cfg
 	if (!(leg->flags & PIERCE_LEG_ACTIVE))
 		return count(PIERCE_R_DROP_INACTIVE, bytes, XDP_DROP);
 	if (frag)
-		return slow_path(ctx, c, PIERCE_R_SLOW_FRAGMENT, p.leg_index, bytes);
+		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_FRAGMENT, bytes);
 	if (ext)
-		return slow_path(ctx, c, PIERCE_R_SLOW_IPV6_EXT, p.leg_index, bytes);
+		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_IPV6_EXT, bytes);
 	plen = bpf_ntohs(ip6->payload_len);
 	ulen = bpf_ntohs(p.udp->len);
 	/* a zero UDP checksum is invalid over IPv6 (RFC 8200): receivers drop it */

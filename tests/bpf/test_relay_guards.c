@@ -203,12 +203,99 @@ static void test_any_src_latches_rtp_shaped_only(void **state)
 	assert_true(get_leg(ib).flags & PIERCE_LEG_LATCHED);
 }
 
+/* ---- the slow-path ring ---------------------------------------------- */
+
+struct ring_seen {
+	int n;
+	struct pierce_slow_hdr hdr;
+};
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct ring_seen *seen = ctx;
+
+	seen->n++;
+	if (size >= sizeof(seen->hdr))
+		memcpy(&seen->hdr, data, sizeof(seen->hdr));
+	return 0;
+}
+
+static struct ring_buffer *ring_open(struct ring_seen *seen)
+{
+	struct ring_buffer *rb = ring_buffer__new(pierce_dp_slowpath_fd(T.dp), on_record, seen, NULL);
+
+	assert_non_null(rb);
+	ring_buffer__consume(rb); /* whatever earlier tests left */
+	seen->n = 0;
+	return rb;
+}
+
+static void slowpath_flag(bool on)
+{
+	struct pierce_cfg c;
+
+	assert_int_equal(pierce_dp_cfg_get(T.dp, &c), 0);
+	c.flags = on ? (c.flags | PIERCE_CFG_SLOWPATH) : (c.flags & ~(uint32_t)PIERCE_CFG_SLOWPATH);
+	assert_int_equal(pierce_dp_cfg_set(T.dp, &c), 0);
+}
+
+/* Review item 2: IPv4 options, IPv6 extension headers and first fragments
+ * from a forbidden source are dropped, not queued for user space. */
+static void test_source_check_before_slow_path(void **state)
+{
+	struct t_frame_spec opts = { .src = ATTACKER4, .dst = T_RELAY4, .sport = 666, .dport = 20020, .payload = 20,
+				     .v4_opt_words = 1 };
+	struct t_frame_spec ext6 = { .src = "fd00:9::66", .dst = T_RELAY6, .sport = 666, .dport = 20020,
+				     .payload = 20, .v6_ext = IPPROTO_DSTOPTS };
+	struct t_frame_spec good = opts, good6 = ext6;
+	uint64_t dsrc = t_count(PIERCE_R_DROP_SRC), sopt = t_count(PIERCE_R_SLOW_IP_OPTIONS);
+	struct ring_seen seen = {};
+	struct ring_buffer *rb = ring_open(&seen);
+	struct pierce_leg l;
+	struct t_run r;
+
+	good.src = T_PEER4;
+	good6.src = T_PEER6;
+	t_leg(&l, T_RELAY4, 20021, T_PEER4, T_PEER4, 7000, PIERCE_SRC_STRICT);
+	set_leg(t_index(T_RELAY4, 20020), &l);
+	t_leg(&l, T_RELAY6, 20021, T_PEER6, T_PEER6, 7000, PIERCE_SRC_STRICT);
+	set_leg(t_index(T_RELAY6, 20020), &l);
+	slowpath_flag(true);
+
+	assert_int_equal(send_spec(&opts, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(send_spec(&ext6, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(t_count(PIERCE_R_DROP_SRC), dsrc + 2);
+	assert_int_equal(ring_buffer__consume(rb), 0);
+	assert_int_equal(seen.n, 0);
+
+	/* a flood of them leaves the ring empty for the allowed source */
+	{
+		uint8_t f[256];
+		size_t n = t_build(f, sizeof(f), &opts);
+
+		assert_int_equal(t_run_n(f, n, T.if_pd0, 5000, &r), 0);
+		assert_int_equal(r.action, XDP_DROP);
+	}
+	assert_int_equal(send_spec(&good, &r), 0);
+	assert_int_equal(r.action, XDP_DROP); /* queued: user space owns it */
+	assert_int_equal(t_count(PIERCE_R_SLOW_IP_OPTIONS), sopt + 1);
+	assert_int_equal(send_spec(&good6, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(ring_buffer__consume(rb), 2);
+	assert_int_equal(seen.hdr.reason, PIERCE_R_SLOW_IPV6_EXT);
+	slowpath_flag(false);
+	ring_buffer__free(rb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rtcp_sibling_follows_rtp_latch),
 		cmocka_unit_test(test_rtcp_latched_by_attacker_first),
 		cmocka_unit_test(test_any_src_latches_rtp_shaped_only),
+		cmocka_unit_test(test_source_check_before_slow_path),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
