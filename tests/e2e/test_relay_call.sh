@@ -7,8 +7,10 @@
 #   attacker 192.0.2.66 ─── atk ┘
 #
 # ping; offer (Kamailio-style: unsorted keys, supports, received-from) and
-# answer; media both ways through the XDP data plane with the relay as the
-# only source each side sees; an RTP Bleed attempt dropped; query counters;
+# answer; an attacker racing the callee to its relay port before the answer
+# is dropped and counted; media both ways through the XDP data plane with the
+# relay as the only source each side sees; an RTP Bleed attempt dropped;
+# that the callee latched, not the attacker; query counters;
 # /metrics; a retransmitted offer; a restart that adopts the call while media
 # keeps flowing; delete freeing the ports; a media timeout; bad flags exit 2.
 set -uo pipefail
@@ -111,6 +113,32 @@ out2=$(ng "$OFFER" offer-1)
 assert_eq "$(echo "$out2" | json_get 'd["sdp"].split("m=audio ")[1].split()[0]')" "$PORT_B" \
 	"a retransmitted offer gets the same port"
 
+# ---- before the answer the callee's port belongs to nobody ------------------
+# An attacker who finds the callee's relay port (from the offer's SDP) sends
+# RTP there first. The leg has no owner yet: every packet is dropped and
+# counted, nothing is forwarded, and nothing latches.
+rtp_burst() { # NS BIND DEST COUNT: RTP-shaped datagrams (version 2, 12-byte header)
+	nsx "$1" "$PYTHON" -c 'import socket, struct, sys, time
+h, p = sys.argv[1].rsplit(":", 1); d, dp = sys.argv[2].rsplit(":", 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((h, int(p)))
+for i in range(int(sys.argv[3])):
+    s.sendto(struct.pack("!BBHII", 0x80, 0, i, i * 160, 0xbad) + b"BLEED" + b"x" * 155, (d, int(dp))); time.sleep(0.01)' \
+		"$2" "$3" "$4" || fail "rtp burst from $1"
+}
+drops_before=$(metric 'pierce_relay_packets_total{verdict="drop_src_mismatch"}')
+fwd_before=$(metric 'pierce_relay_packets_total{verdict="fwd_tx"}')
+rtp_burst attacker $ATTACKER:6000 $RELAY:$PORT_B 20
+for _ in $(seq 50); do # the last packets may still be on their way
+	[ $(($(metric 'pierce_relay_packets_total{verdict="drop_src_mismatch"}') - drops_before)) -ge 20 ] && break
+	sleep 0.1
+done
+assert_eq "$(( $(metric 'pierce_relay_packets_total{verdict="drop_src_mismatch"}') - drops_before ))" 20 \
+	"the callee's port dropped and counted every early attacker packet"
+assert_eq "$(metric 'pierce_relay_packets_total{verdict="fwd_tx"}')" "$fwd_before" \
+	"no early attacker packet was relayed"
+out=$(ng '{"command": "query", "call-id": "e2e-1@pierce"}')
+assert_eq "$(echo "$out" | json_get '"confirmed" in str(d)')" False "nothing latched before the answer"
+
 ANSWER="{\"command\": \"answer\", \"call-id\": \"e2e-1@pierce\", \"from-tag\": \"ta\", \"to-tag\": \"tb\",
   \"sdp\": \"$SDP_B\", \"media-address\": \"$CALLEE\"}"
 out=$(ng "$ANSWER") || fail "answer"
@@ -131,11 +159,14 @@ got_a=$(count_lines "$E2E_TMP/a.log" "^$RELAY $PORT_A .* B ")
 assert_ge "$got_b" $((N * 9 / 10)) "callee got the caller's media from the relay ($got_b/$N)"
 assert_ge "$got_a" $((N * 8 / 10)) "caller got the callee's media from the relay ($got_a/$N)"
 assert_eq "$(count_lines "$E2E_TMP/b.log" BLEED)" 0 "the attacker's packet was not relayed"
+assert_eq "$(count_lines "$E2E_TMP/a.log" BLEED)" 0 "the caller never got the attacker's early packets"
 
 out=$(ng '{"command": "query", "call-id": "e2e-1@pierce"}')
 q_pkts=$(echo "$out" | json_get 'd["totals"]["RTP"]["packets"]')
 assert_ge "$q_pkts" $((N * 17 / 10)) "query counts the relayed packets ($q_pkts)"
 assert_eq "$(echo "$out" | json_get 'd["state"]')" answered "query shows the call answered"
+assert_eq "$(echo "$out" | json_get 'd["tags"]["tb"]["medias"][0]["streams"][0]["endpoint"]["address"]')" \
+	"$CALLEE" "the callee's port latched the callee, not the attacker"
 assert_eq "$(metric pierce_relay_sessions)" 1 "metrics: one session"
 assert_ge "$(metric 'pierce_relay_packets_total{verdict="drop_src_mismatch"}')" 1 "metrics: the bleed attempt counted"
 

@@ -14,6 +14,7 @@
 #include "dataplane/dataplane.h"
 #include "relay/call_legs.h"
 #include "relay/relay.h"
+#include "relay/state_file.h"
 #include "sockaddr.h"
 
 #define PORT_MIN 30000
@@ -56,13 +57,12 @@ static struct relay R;
 static struct sockaddr_storage proxy;
 static struct bencode_node pool[4096];
 
-static int setup(void **state)
+static int init_relay(void)
 {
 	struct relay_addr addrs[2];
 	struct relay_settings set = { .timeout_s = 60, .silent_timeout_s = 3600, .delete_delay_s = 30, .tos = 184 };
 	struct relay_dp_ops dp = { .leg_set = fake_set, .leg_clear = fake_clear, .leg_get = fake_get };
 
-	memset(legs, 0, sizeof(legs));
 	memset(addrs, 0, sizeof(addrs));
 	sa_parse_ip("10.9.0.1", 0, &addrs[0].local);
 	sa_parse_ip("203.0.113.1", 0, &addrs[0].advertised);
@@ -72,6 +72,12 @@ static int setup(void **state)
 	addrs[1].slot = 1;
 	sa_parse_hostport("127.0.0.1:5060", 0, &proxy);
 	return relay_init(&R, addrs, 2, PORT_MIN, PORT_COUNT, &set, &dp, 100 * SEC);
+}
+
+static int setup(void **state)
+{
+	memset(legs, 0, sizeof(legs));
+	return init_relay();
 }
 
 static int teardown(void **state)
@@ -359,6 +365,123 @@ static void test_loop_protect_and_ipv6(void **state)
 	assert_int_equal(R.calls.count, 1);
 }
 
+/* The leg that receives side s's RTP (k = 1: RTCP) of the call's first media. */
+static struct pierce_leg *side_leg(const char *callid, int s, int k)
+{
+	struct call *c = call_find(&R.calls, callid);
+
+	assert_non_null(c);
+	return &legs[relay_leg_index(&R, c->media[0].addr[s], (uint16_t)(c->media[0].port[s] + k))];
+}
+
+static void assert_closed(const struct pierce_leg *l)
+{
+	assert_true(l->flags & PIERCE_LEG_ACTIVE);
+	assert_false(l->flags & PIERCE_LEG_ANY_SRC);
+	assert_int_equal(l->allow_family, PIERCE_AF_NONE);
+	assert_int_equal(l->policy, PIERCE_SRC_STRICT);
+}
+
+static void assert_allow(const struct pierce_leg *l, const char *want)
+{
+	struct sockaddr_storage ss;
+	char ip[64];
+
+	assert_false(l->flags & PIERCE_LEG_ANY_SRC);
+	assert_int_equal(pierce_addr_to_sockaddr(&l->allow, l->allow_family, 0, &ss), 0);
+	assert_string_equal(sa_format_ip(&ss, ip, sizeof(ip)), want);
+}
+
+static struct bencode_node *answer_req(const char *cookie, const char *callid, const char *sdp, const char *extra)
+{
+	char a[4096], cid[300];
+
+	snprintf(cid, sizeof(cid), "%s", bstr(callid));
+	snprintf(a, sizeof(a), "d7:command6:answer7:call-id%s8:from-tag2:ta6:to-tag2:tb3:sdp%s%se", cid, bstr(sdp),
+		 extra);
+	return ng(cookie, a, 101 * SEC);
+}
+
+/* Until the callee answers, nobody may latch its ports: they drop every
+ * source (counted by the program as drop_src_mismatch). The answer opens
+ * them to the callee's own address: received-from, else the SDP; only an
+ * answer with no address at all lets the first packet teach it. */
+static void test_callee_closed_until_answer(void **state)
+{
+	static const char sdp_hold[] = "v=0\r\no=b 1 1 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+				       "m=audio 5000 RTP/AVP 0\r\n";
+	static const char sdp_reject[] = "v=0\r\no=b 1 1 IN IP4 10.20.0.5\r\ns=-\r\nc=IN IP4 10.20.0.5\r\nt=0 0\r\n"
+					 "m=audio 0 RTP/AVP 0\r\n";
+	struct bencode_node *r;
+	struct call *c;
+
+	/* 1. the callee's legs are closed after the offer; the caller's follow received-from */
+	r = ng("6_1", offer_req("c-1"), 100 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	assert_closed(side_leg("c-1", 1, 0));
+	assert_closed(side_leg("c-1", 1, 1));
+	assert_allow(side_leg("c-1", 0, 0), "198.51.100.9");
+	/* asymmetric (trust anyone) does not open them either */
+	snprintf(req, sizeof(req), "d7:command5:offer7:call-id3:c-28:from-tag2:ta3:sdp%s5:flagsl10:asymmetricee",
+		 bstr(sdp_a));
+	r = ng("6_2", req, 100 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	assert_closed(side_leg("c-2", 1, 0));
+	assert_int_equal(side_leg("c-2", 0, 0)->policy, PIERCE_SRC_TRUST);
+	/* a re-offer from the caller keeps the callee closed */
+	r = ng("6_3", offer_req("c-1"), 100 * SEC);
+	assert_closed(side_leg("c-1", 1, 0));
+
+	/* 2. the answer's received-from (the callee's public address) wins over its SDP */
+	r = answer_req("6_4", "c-1", sdp_b, "13:received-froml3:IP413:198.51.100.77e");
+	assert_string_equal(str(r, "result"), "ok");
+	assert_allow(side_leg("c-1", 1, 0), "198.51.100.77");
+	assert_allow(side_leg("c-1", 1, 1), "198.51.100.77");
+	assert_int_equal(side_leg("c-1", 1, 0)->policy, PIERCE_SRC_STRICT);
+	assert_true(side_leg("c-1", 0, 0)->flags & PIERCE_LEG_HAS_DEST); /* A's media goes to B's SDP */
+	r = answer_req("6_5", "c-2", sdp_b, "");
+	assert_allow(side_leg("c-2", 1, 0), "10.20.0.5"); /* no received-from: the SDP */
+	assert_int_equal(side_leg("c-2", 1, 0)->policy, PIERCE_SRC_TRUST);
+
+	/* 3. no address anywhere (c=0.0.0.0, no received-from): learn from the first packet */
+	r = ng("6_6", offer_req("c-3"), 100 * SEC);
+	r = answer_req("6_7", "c-3", sdp_hold, "");
+	assert_string_equal(str(r, "result"), "ok");
+	assert_true(side_leg("c-3", 1, 0)->flags & PIERCE_LEG_ANY_SRC);
+
+	/* 4. a stream the answer rejects stays closed */
+	r = ng("6_8", offer_req("c-4"), 100 * SEC);
+	r = answer_req("6_9", "c-4", sdp_reject, "13:received-froml3:IP413:198.51.100.77e");
+	assert_string_equal(str(r, "result"), "ok");
+	assert_closed(side_leg("c-4", 1, 0));
+
+	/* 5. the closed sides survive a restart through the state file (the
+	 * kernel keeps the legs; a new process reads the records back) */
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		assert_non_null(f);
+		assert_int_equal(state_file_write(&R, f, 0), 0);
+		assert_int_equal(fclose(f), 0);
+		relay_free(&R);
+		assert_int_equal(init_relay(), 0);
+		f = fmemopen(buf, len, "r");
+		assert_non_null(f);
+		assert_int_equal(state_file_adopt(&R, f, 200 * SEC), 4);
+		fclose(f);
+		free(buf);
+		c = call_find(&R.calls, "c-4");
+		assert_non_null(c);
+		assert_true(c->media[0].closed[1]);
+		assert_false(c->media[0].closed[0]);
+		c = call_find(&R.calls, "c-1");
+		assert_non_null(c);
+		assert_false(c->media[0].closed[1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +490,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exhaustion_and_load_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_protect_and_ipv6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callee_closed_until_answer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,6 +40,10 @@ struct call_media {
 	struct sockaddr_storage dest[2];     /* side s's RTP address; AF_UNSPEC: not known */
 	uint16_t dest_rtcp[2];               /* side s's RTCP port */
 	struct sockaddr_storage allow[2];    /* side s's allowed source IP; AF_UNSPEC: learn */
+	/* Side s has not described itself yet (the callee before the answer,
+	 * or an answer that rejected the stream): its legs drop every packet,
+	 * so nobody can latch a port before its owner is known. */
+	bool closed[2];
 	bool disabled;                       /* m= port 0 */
 };
 

@@ -35,10 +35,16 @@ void call_leg_build(const struct relay *r, const struct call *c, const struct ca
 		if (leg->dst_port_be)
 			leg->flags |= PIERCE_LEG_HAS_DEST;
 	}
-	if (m->allow[s].ss_family)
+	if (m->closed[s]) {
+		/* strict, with no allowed family: the program refuses every source
+		 * and counts the packet as drop_src_mismatch */
+		leg->policy = PIERCE_SRC_STRICT;
+		leg->allow_family = PIERCE_AF_NONE;
+	} else if (m->allow[s].ss_family) {
 		pierce_addr_from_sockaddr(&m->allow[s], &leg->allow, &leg->allow_family, NULL);
-	else
+	} else {
 		leg->flags |= PIERCE_LEG_ANY_SRC;
+	}
 	leg->allow_port_be = 0; /* any port until latched */
 	if (c->tos >= 0) {
 		leg->flags |= PIERCE_LEG_SET_DSCP;

@@ -23,7 +23,8 @@ static uint8_t pick_addr(const struct relay *r, sa_family_t family)
 /* Where to send to a side and which source to accept from it, following
  * the flags: media address > SIP source (with SIP-source-address) > SDP.
  * The allowed source is received-from unless trust-address says the SDP
- * is right; a side with no known address latches its first packet. */
+ * is right; a side with no known address latches its first packet. A side
+ * described here is no longer closed (see call_media.closed). */
 static void side_addresses(const struct ng_req *q, const struct rsdp_media *sm, struct call_media *m, int s)
 {
 	struct sockaddr_storage sdp = sm->addr;
@@ -31,6 +32,7 @@ static void side_addresses(const struct ng_req *q, const struct rsdp_media *sm, 
 
 	memset(&m->dest[s], 0, sizeof(m->dest[s]));
 	memset(&m->allow[s], 0, sizeof(m->allow[s]));
+	m->closed[s] = false;
 	if (q->media_address.ss_family) {
 		m->dest[s] = q->media_address;
 		sa_set_port(&m->dest[s], sm->port);
@@ -180,6 +182,8 @@ enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, str
 		if (m->disabled)
 			continue; /* a re-offer may disable a stream; its ports stay booked for the call */
 		side_addresses(q, sm, m, s);
+		if (fresh && !m->port[o])
+			m->closed[o] = true; /* until the other side answers */
 		if (fresh) {
 			m->addr[s] = pick_addr(r, sm->addr.ss_family ? sm->addr.ss_family : AF_INET);
 			m->addr[o] = q->family ? pick_addr(r, q->family) : m->addr[s];
@@ -250,8 +254,9 @@ enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, st
 
 		if (m->disabled)
 			continue;
-		if (info.media[i].port == 0) { /* rejected by the answerer */
+		if (info.media[i].port == 0) { /* rejected by the answerer: nobody may use its port */
 			memset(&m->dest[a], 0, sizeof(m->dest[a]));
+			m->closed[a] = true;
 			continue;
 		}
 		side_addresses(q, &info.media[i], m, a);

@@ -105,7 +105,7 @@ int state_file_write(struct relay *r, FILE *out, uint64_t now_ns)
 				put_addr(out, &m->dest[s]);
 			for (int s = 0; s < 2; s++)
 				put_addr(out, &m->allow[s]);
-			fputc('\n', out);
+			fprintf(out, " %u\n", (unsigned)m->closed[0] | (unsigned)m->closed[1] << 1);
 		}
 	}
 	return ferror(out) ? -EIO : 0;
@@ -163,18 +163,24 @@ static bool leg_active(struct relay *r, unsigned addr, uint16_t port)
 	       (leg.flags & PIERCE_LEG_ACTIVE);
 }
 
-static int parse_media(struct relay *r, char *line, struct call_media *m)
+/* A record without the closed mask (older files) closes the callee of a
+ * call still waiting for its answer. */
+static int parse_media(struct relay *r, const struct call *c, char *line, struct call_media *m)
 {
 	char type[64], proto[64], d0[80], d1[80], a0[80], a1[80];
-	unsigned p0, p1, x0, x1, r0, r1;
-	int disabled;
+	unsigned p0, p1, x0, x1, r0, r1, closed = c->state == CALL_OFFERED ? 2 : 0;
+	int disabled, n;
 
 	memset(m, 0, sizeof(*m));
-	if (sscanf(line, "media %63s %63s %d %u %u %u %u %u %u %79s %79s %79s %79s", type, proto, &disabled, &p0, &p1,
-		   &x0, &x1, &r0, &r1, d0, d1, a0, a1) != 13)
+	n = sscanf(line, "media %63s %63s %d %u %u %u %u %u %u %79s %79s %79s %79s %u", type, proto, &disabled, &p0,
+		   &p1, &x0, &x1, &r0, &r1, d0, d1, a0, a1, &closed);
+	if (n != 13 && n != 14)
 		return -EINVAL;
-	if (p0 > 65535 || p1 > 65535 || r0 > 65535 || r1 > 65535 || x0 >= r->n_addrs || x1 >= r->n_addrs)
+	if (p0 > 65535 || p1 > 65535 || r0 > 65535 || r1 > 65535 || x0 >= r->n_addrs || x1 >= r->n_addrs ||
+	    closed > 3)
 		return -EINVAL;
+	m->closed[0] = closed & 1;
+	m->closed[1] = closed & 2;
 	if (get_hex(type, m->type, sizeof(m->type)) || get_hex(proto, m->proto, sizeof(m->proto)) ||
 	    get_addr(d0, &m->dest[0]) || get_addr(d1, &m->dest[1]) || get_addr(a0, &m->allow[0]) ||
 	    get_addr(a1, &m->allow[1]))
@@ -210,7 +216,7 @@ static int adopt_records(struct relay *r, FILE *in, uint64_t now_ns)
 		unsigned policy, n;
 
 		if (!strncmp(line, "media ", 6)) {
-			if (!c || c->n_media >= want_media || parse_media(r, line, &c->media[c->n_media]))
+			if (!c || c->n_media >= want_media || parse_media(r, c, line, &c->media[c->n_media]))
 				continue;
 			c->n_media++;
 			continue;
@@ -282,9 +288,12 @@ static int adopt_orphans(struct relay *r, uint64_t now_ns)
 				pierce_addr_to_sockaddr(&leg.dst, leg.dst_family, leg.dst_port_be, &m->dest[1]);
 			if (peer.flags & PIERCE_LEG_HAS_DEST)
 				pierce_addr_to_sockaddr(&peer.dst, peer.dst_family, peer.dst_port_be, &m->dest[0]);
-			if (!(leg.flags & PIERCE_LEG_ANY_SRC))
+			/* strict with no allowed family: a closed leg (call_leg_build) */
+			m->closed[0] = !(leg.flags & PIERCE_LEG_ANY_SRC) && !leg.allow_family;
+			m->closed[1] = !(peer.flags & PIERCE_LEG_ANY_SRC) && !peer.allow_family;
+			if (!(leg.flags & PIERCE_LEG_ANY_SRC) && !m->closed[0])
 				pierce_addr_to_sockaddr(&leg.allow, leg.allow_family, 0, &m->allow[0]);
-			if (!(peer.flags & PIERCE_LEG_ANY_SRC))
+			if (!(peer.flags & PIERCE_LEG_ANY_SRC) && !m->closed[1])
 				pierce_addr_to_sockaddr(&peer.allow, peer.allow_family, 0, &m->allow[1]);
 			m->dest_rtcp[0] = (uint16_t)(sa_port(&m->dest[0]) + 1);
 			m->dest_rtcp[1] = (uint16_t)(sa_port(&m->dest[1]) + 1);
