@@ -22,14 +22,21 @@
 struct dp_map_pin {
 	const char *name;
 	size_t off; /* of the struct bpf_map * in struct relay_bpf's maps */
+	/* what a pinned map must be before this build reads it */
+	__u32 type, key_size, value_size, max_entries; /* max_entries 0: any */
 };
 
 static const struct dp_map_pin map_pins[] = {
-	{ PIERCE_PIN_LEGS, offsetof(struct relay_bpf, maps.legs) },
-	{ PIERCE_PIN_CFG, offsetof(struct relay_bpf, maps.cfg) },
-	{ PIERCE_PIN_STATS, offsetof(struct relay_bpf, maps.stats) },
-	{ PIERCE_PIN_SLOWPATH, offsetof(struct relay_bpf, maps.slowpath) },
-	{ PIERCE_PIN_DEVMAP, offsetof(struct relay_bpf, maps.devmap) },
+	{ PIERCE_PIN_LEGS, offsetof(struct relay_bpf, maps.legs), BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+	  sizeof(struct pierce_leg), 0 },
+	{ PIERCE_PIN_CFG, offsetof(struct relay_bpf, maps.cfg), BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+	  sizeof(struct pierce_cfg), 1 },
+	{ PIERCE_PIN_STATS, offsetof(struct relay_bpf, maps.stats), BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+	  sizeof(struct pierce_stats), 1 },
+	{ PIERCE_PIN_SLOWPATH, offsetof(struct relay_bpf, maps.slowpath), BPF_MAP_TYPE_RINGBUF, 0, 0,
+	  PIERCE_SLOWPATH_BYTES },
+	{ PIERCE_PIN_DEVMAP, offsetof(struct relay_bpf, maps.devmap), BPF_MAP_TYPE_DEVMAP_HASH, sizeof(__u32),
+	  sizeof(__u32), 0 },
 };
 #define N_MAPS (sizeof(map_pins) / sizeof(map_pins[0]))
 
@@ -72,6 +79,40 @@ static void cfg_from_opts(const struct pierce_dp_opts *o, struct pierce_cfg *c)
 		c->addrs[i] = o->addrs[i];
 		c->addrs[i].slot = i;
 	}
+}
+
+/* A pinned map from another build (or made by hand) is refused before any
+ * lookup copies its value into a struct of this build's size. */
+static int check_map_shape(int fd, size_t i)
+{
+	const struct dp_map_pin *m = &map_pins[i];
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len) < 0)
+		return -errno;
+	if (info.type != m->type || info.key_size != m->key_size || info.value_size != m->value_size ||
+	    (m->max_entries && info.max_entries != m->max_entries) || info.max_entries == 0) {
+		log_err("dataplane: pinned map %s is not this build's (type %u key %u value %u entries %u; "
+			"want type %u key %u value %u); unpin it", m->name, info.type, info.key_size,
+			info.value_size, info.max_entries, m->type, m->key_size, m->value_size);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int check_map_shapes(const int *fds)
+{
+	int err;
+
+	for (size_t i = 0; i < N_MAPS; i++) {
+		if (fds[i] < 0)
+			continue;
+		err = check_map_shape(fds[i], i);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* The pinned maps must be of this ABI and, when the caller says, of its geometry. */
@@ -131,6 +172,9 @@ static int open_pinned_only(struct pierce_dp *dp, const struct pierce_dp_opts *o
 		if (*fds[i] < 0)
 			return errno == ENOENT ? -ENOENT : -errno;
 	}
+	err = check_map_shapes(dp->owned_fds);
+	if (err)
+		return err;
 	return check_pinned(dp->cfg_fd, dp->legs_fd, o, &dp->legs_max);
 }
 
@@ -155,6 +199,9 @@ static int reuse_pinned(struct pierce_dp *dp, const struct pierce_dp_opts *o, bo
 			goto out;
 		}
 	}
+	err = check_map_shapes(fds);
+	if (err)
+		goto out;
 	*adopted = fds[0] >= 0 && fds[1] >= 0;
 	if (*adopted) {
 		err = check_pinned(fds[1], fds[0], o, &dp->legs_max);
