@@ -87,6 +87,57 @@ static void test_foreign_pinned_maps_refused(void **state)
 	assert_int_equal(pierce_dp_unpin_all(pin_dir), 0);
 }
 
+static __u32 xdp_prog_id(const char *ifname)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query((int)if_nametoindex(ifname), 0, &q))
+		return 0;
+	return q.prog_id;
+}
+
+static bool pinned(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Review item 4: attaching another interface to the pinned data plane
+ * without repeating its addresses (piercectl attach IFNAME). */
+static void test_attach_adopts_without_addresses(void **state)
+{
+	struct pierce_dp_opts o = { .pin_dir = pin_dir }, full;
+	struct pierce_local addrs[2];
+	struct pierce_dp *dp = NULL, *first = NULL;
+	bool adopted = true;
+
+	assert_int_equal(pierce_dp_unpin_all(pin_dir), 0);
+	assert_int_equal(pierce_dp_open(&o, &dp, &adopted), -ENOENT); /* nothing to adopt */
+	assert_null(dp);
+	assert_false(pinned(PIERCE_PIN_LEGS));
+
+	pin_opts(&full, addrs);
+	assert_int_equal(pierce_dp_open(&full, &first, &adopted), 0);
+	assert_false(adopted);
+	assert_int_equal(pierce_dp_attach(first, "pd0", false), 0);
+	pierce_dp_close(first);
+
+	assert_int_equal(pierce_dp_open(&o, &dp, &adopted), 0);
+	assert_true(adopted);
+	assert_true(pierce_dp_prog_fd(dp) >= 0);
+	assert_int_equal(pierce_dp_leg_count(dp), 2 * T_PORTS);
+	assert_int_equal(pierce_dp_attach(dp, "pe0", false), 0);
+	assert_true(pinned("link_pe0"));
+	assert_true(xdp_prog_id("pe0") != 0);
+	pierce_dp_close(dp);
+	assert_true(xdp_prog_id("pe0") != 0); /* the pin holds it */
+	assert_int_equal(pierce_dp_unpin_all(pin_dir), 0);
+	assert_int_equal(xdp_prog_id("pe0"), 0);
+	assert_int_equal(xdp_prog_id("pd0"), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -113,6 +164,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_foreign_pinned_maps_refused),
+		cmocka_unit_test(test_attach_adopts_without_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

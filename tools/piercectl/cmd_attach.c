@@ -78,9 +78,7 @@ int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 		{ 0 },
 	};
 	struct pierce_local addrs[PIERCE_MAX_ADDRS];
-	struct pierce_dp_opts o = { .pin_dir = ctl->pin_dir, .addrs = addrs,
-				    .port_min = PORTS_DEFAULT_MIN,
-				    .port_count = PORTS_DEFAULT_MAX - PORTS_DEFAULT_MIN + 1 };
+	struct pierce_dp_opts o = { .pin_dir = ctl->pin_dir, .addrs = addrs };
 	struct pierce_dp *dp = NULL;
 	const char *ifname;
 	bool generic = false, adopted = false;
@@ -125,13 +123,19 @@ int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "piercectl: attach: no interface '%s' here\n", ifname);
 		return CTL_FAIL;
 	}
-	/* without addresses only an already pinned data plane can be attached */
-	o.adopt_only = o.n_addrs == 0;
+	/* without addresses only an already pinned data plane can be attached:
+	 * its geometry is taken as pinned, the program loaded on its maps */
+	if (o.n_addrs == 0 && o.port_count)
+		return ctl_usage_error("attach: --ports needs --address (a pinned data plane keeps its ports)");
+	if (o.n_addrs && !o.port_count) {
+		o.port_min = PORTS_DEFAULT_MIN;
+		o.port_count = PORTS_DEFAULT_MAX - PORTS_DEFAULT_MIN + 1;
+	}
 	err = pierce_dp_ensure_bpffs(ctl->pin_dir);
 	if (err)
 		return ctl_fail(err, "attach: no bpffs at %s and cannot mount one", ctl->pin_dir);
 	err = pierce_dp_open(&o, &dp, &adopted);
-	if (err == -ENOENT && o.adopt_only)
+	if (err == -ENOENT && o.n_addrs == 0)
 		return ctl_usage_error("attach: nothing pinned under %s yet: give --address", ctl->pin_dir);
 	if (err == -EEXIST) {
 		fprintf(stderr, "piercectl: attach: the data plane pinned under %s has other addresses or ports; "

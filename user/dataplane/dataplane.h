@@ -27,6 +27,9 @@ struct pierce_dp_opts {
 	uint64_t nh_ttl_ns;             /* 0: PIERCE_NH_TTL_NS */
 	bool adopt_only;                /* fail with -ENOENT unless pinned maps exist (piercectl) */
 };
+/* n_addrs and port_count 0: take the pinned geometry. With adopt_only the
+ * handle has the maps only (no program: it cannot attach); without it the
+ * program is loaded on the pinned maps, and -ENOENT when none are pinned. */
 
 /* Load and pin, or adopt the pinned maps when present (checking the ABI
  * version and the legs map geometry: -EPROTO on an ABI mismatch, -EEXIST on

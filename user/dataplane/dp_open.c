@@ -47,8 +47,8 @@ static struct bpf_map *skel_map(struct relay_bpf *skel, size_t i)
 
 static int check_opts(const struct pierce_dp_opts *o)
 {
-	if (o->adopt_only && o->n_addrs == 0 && o->port_count == 0)
-		return 0; /* an inspector that takes whatever geometry is pinned */
+	if (o->n_addrs == 0 && o->port_count == 0)
+		return 0; /* whatever geometry is pinned: an inspector, or an attach that adopts */
 	if (o->n_addrs == 0 || o->n_addrs > PIERCE_MAX_ADDRS || !o->addrs) {
 		log_err("dataplane: need 1..%d relay addresses, got %u", PIERCE_MAX_ADDRS, o->n_addrs);
 		return -EINVAL;
@@ -210,6 +210,9 @@ static int reuse_pinned(struct pierce_dp *dp, const struct pierce_dp_opts *o, bo
 	} else if (fds[0] >= 0 || fds[1] >= 0) {
 		log_err("dataplane: %s holds only one of legs/cfg; unpin it", dp->pin_dir);
 		err = -EEXIST;
+		goto out;
+	} else if (o->n_addrs == 0) {
+		err = -ENOENT; /* adopting without a geometry of its own: nothing to adopt */
 		goto out;
 	} else {
 		dp->legs_max = o->n_addrs * o->port_count;
