@@ -138,6 +138,70 @@ static void test_attach_adopts_without_addresses(void **state)
 	assert_int_equal(xdp_prog_id("pd0"), 0);
 }
 
+static __u32 pinned_link_prog(const char *name)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		info.prog_id = 0;
+	close(fd);
+	return info.prog_id;
+}
+
+static __u32 prog_id_of(struct pierce_dp *dp)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(pierce_dp_prog_fd(dp), &info, &len), 0);
+	return info.id;
+}
+
+/* Review item 5: the interface was deleted and made again under the same
+ * name; its pinned link is dead and attach must make a new one. Item 15:
+ * an adopting handle puts its own program on a live pinned link. */
+static void test_stale_link_and_program_swap(void **state)
+{
+	struct pierce_dp_opts o;
+	struct pierce_local addrs[2];
+	struct pierce_dp *dp = NULL, *dp2 = NULL;
+
+	assert_int_equal(pierce_dp_unpin_all(pin_dir), 0);
+	assert_int_equal(t_sh("ip link add pf0 type veth peer name pf1 && ip link set pf0 up && ip link set pf1 up"), 0);
+	pin_opts(&o, addrs);
+	assert_int_equal(pierce_dp_open(&o, &dp, NULL), 0);
+	assert_int_equal(pierce_dp_attach(dp, "pf0", false), 0);
+	assert_int_equal(xdp_prog_id("pf0"), prog_id_of(dp));
+
+	/* a second handle (a restarted relay) loads its program: the link runs it */
+	assert_int_equal(pierce_dp_open(&o, &dp2, NULL), 0);
+	assert_int_not_equal(prog_id_of(dp2), prog_id_of(dp));
+	assert_int_equal(pierce_dp_attach(dp2, "pf0", false), 0);
+	assert_int_equal(xdp_prog_id("pf0"), prog_id_of(dp2));
+	assert_int_equal(pinned_link_prog("link_pf0"), prog_id_of(dp2));
+	pierce_dp_close(dp);
+
+	assert_int_equal(t_sh("ip link del pf0 && ip link add pf0 type veth peer name pf1 && "
+			      "ip link set pf0 up && ip link set pf1 up"), 0);
+	assert_int_equal(xdp_prog_id("pf0"), 0);
+	assert_true(pinned("link_pf0")); /* the pin outlives the interface */
+	assert_int_equal(pierce_dp_attach(dp2, "pf0", false), 0);
+	assert_int_equal(xdp_prog_id("pf0"), prog_id_of(dp2));
+	assert_true(pinned("link_pf0"));
+	assert_int_equal(pierce_dp_detach(dp2, "pf0"), 0);
+	assert_int_equal(xdp_prog_id("pf0"), 0);
+	pierce_dp_close(dp2);
+	assert_int_equal(pierce_dp_unpin_all(pin_dir), 0);
+	assert_int_equal(t_sh("ip link del pf0"), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -165,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_foreign_pinned_maps_refused),
 		cmocka_unit_test(test_attach_adopts_without_addresses),
+		cmocka_unit_test(test_stale_link_and_program_swap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -40,7 +40,9 @@ void pierce_dp_close(struct pierce_dp *dp);  /* leaves pinned objects in place *
 int pierce_dp_unpin_all(const char *pin_dir);
 
 /* Attach (native unless generic) to ifname, pinning the link as link_<ifname>.
- * Re-attaching an already-pinned interface is a no-op returning 0. */
+ * Re-attaching an already-pinned interface keeps its link and puts this
+ * handle's program on it (bpf_link_update); a pinned link whose interface
+ * is gone (or was recreated) is unpinned and a new one made. */
 int pierce_dp_attach(struct pierce_dp *dp, const char *ifname, bool generic);
 int pierce_dp_detach(struct pierce_dp *dp, const char *ifname);
 

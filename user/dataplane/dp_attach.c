@@ -61,6 +61,54 @@ static struct dp_link *unpinned_link(struct pierce_dp *dp, int ifindex)
 	return NULL;
 }
 
+static int prog_id(int prog_fd, __u32 *id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) < 0)
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
+/* The link pinned at path: 1 when it is attached to ifindex (now running
+ * this handle's program: an adopting relay brings its own build), 0 when
+ * there is none or it is stale (its interface was deleted, maybe recreated
+ * under the same name: it is unpinned), or -errno. */
+static int pinned_link_live(struct pierce_dp *dp, const char *path, int ifindex)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info), id = 0;
+	int fd = bpf_obj_get(path), err;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (info.type != BPF_LINK_TYPE_XDP || info.xdp.ifindex != (__u32)ifindex) {
+		log_warn("dataplane: %s is stale (attached to ifindex %u, the interface is %d now): attaching anew",
+			 path, info.xdp.ifindex, ifindex);
+		bpf_link_detach(fd); /* fails on a link already dead: fine */
+		err = unlink(path) < 0 ? -errno : 0;
+		goto out;
+	}
+	err = prog_id(dp->prog_fd, &id);
+	if (err)
+		goto out;
+	if (info.prog_id != id && bpf_link_update(fd, dp->prog_fd, NULL) < 0) {
+		err = -errno;
+		log_err("dataplane: cannot put this program on %s: %s", path, strerror(errno));
+		goto out;
+	}
+	err = 1;
+out:
+	close(fd);
+	return err;
+}
+
 int pierce_dp_attach(struct pierce_dp *dp, const char *ifname, bool generic)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
@@ -77,7 +125,10 @@ int pierce_dp_attach(struct pierce_dp *dp, const char *ifname, bool generic)
 		err = link_pin_path(dp, ifname, path, sizeof(path));
 		if (err)
 			return err;
-		if (access(path, F_OK) == 0)
+		err = pinned_link_live(dp, path, ifindex);
+		if (err < 0)
+			return err;
+		if (err == 1)
 			return devmap_add(dp, ifindex); /* adopted: keep the running link */
 	} else {
 		if (unpinned_link(dp, ifindex))
