@@ -39,6 +39,7 @@ void call_table_free(struct call_table *t)
 {
 	while (t->head)
 		call_remove(t, t->head);
+	call_sched_free(&t->sched);
 	free(t->buckets);
 	memset(t, 0, sizeof(*t));
 }
@@ -65,6 +66,11 @@ int call_add(struct call_table *t, const char *call_id, uint64_t now_ns, struct 
 	c->created_ns = now_ns;
 	c->last_signal_ns = now_ns;
 	c->tos = -1;
+	c->sched_pos = CALL_SCHED_NONE;
+	if (call_sched_set(&t->sched, c, now_ns)) {
+		free(c);
+		return -ENOMEM;
+	}
 	c->hnext = t->buckets[b];
 	t->buckets[b] = c;
 	c->prev = t->tail;
@@ -83,6 +89,7 @@ void call_remove(struct call_table *t, struct call *c)
 {
 	struct call **link = &t->buckets[hash_str(c->call_id) & (t->n_buckets - 1)];
 
+	call_sched_remove(&t->sched, c);
 	while (*link && *link != c)
 		link = &(*link)->hnext;
 	if (*link)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "relay/call_sched.h"
 #include "relay/relay_sdp.h"
 
 #define CALL_ID_MAX 255
@@ -60,6 +61,8 @@ struct call {
 	uint64_t last_signal_ns;
 	uint64_t ended_ns;
 	uint64_t remove_at_ns;               /* 0: not scheduled */
+	uint64_t check_at_ns;                /* next look at timeouts and removal */
+	uint32_t sched_pos;                  /* place in call_table.sched */
 	uint8_t policy;                      /* enum pierce_src_policy */
 	int tos;                             /* -1: leave DSCP */
 	bool legs_installed;
@@ -71,12 +74,14 @@ struct call_table {
 	struct call *head, *tail;
 	uint32_t count;                      /* every call in the table */
 	uint32_t active;                     /* not CALL_ENDED */
+	struct call_sched sched;             /* every call, by check_at_ns */
 };
 
 int call_table_init(struct call_table *t, uint32_t n_buckets);
 void call_table_free(struct call_table *t);
 struct call *call_find(struct call_table *t, const char *call_id);
-/* -ENAMETOOLONG for an oversized Call-ID, -ENOMEM. */
+/* -ENAMETOOLONG for an oversized Call-ID, -ENOMEM. The new call is due
+ * for its first check at now_ns. */
 int call_add(struct call_table *t, const char *call_id, uint64_t now_ns, struct call **out);
 void call_remove(struct call_table *t, struct call *c);
 /* 0 or 1 for a known tag, -1 otherwise. */

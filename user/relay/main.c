@@ -85,8 +85,13 @@ static void settings_from(const struct relay_config *c, struct relay_settings *s
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
+	uint64_t t0 = mono_now_ns(), took;
 
-	relay_tick(&d->relay, mono_now_ns());
+	relay_tick(&d->relay, t0);
+	took = mono_now_ns() - t0;
+	d->relay.cnt.tick_ns_last = took;
+	if (took > d->relay.cnt.tick_ns_max)
+		d->relay.cnt.tick_ns_max = took;
 	if (d->relay.state_dirty && !state_file_save(&d->relay, d->cfg.state_file))
 		d->relay.state_dirty = false;
 }
@@ -129,6 +134,7 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	d->cfg.verbose = n->verbose;
 	memcpy(d->cfg.log_level, n->log_level, sizeof(n->log_level));
 	settings_from(&d->cfg, &d->relay.set);
+	relay_recheck_all(&d->relay, mono_now_ns()); /* deadlines follow the new timeouts */
 	apply_logging(&d->cfg, false);
 	log_info("reload: configuration reread");
 	free(n);

@@ -70,6 +70,12 @@ int metrics_render(struct relay *r, FILE *out)
 	fprintf(out, "pierce_relay_ng_retransmits_total %llu\n", (unsigned long long)r->cnt.ng_retransmits);
 	family(out, "pierce_relay_ng_denied_total", "counter", "ng datagrams from outside --ng-allow.");
 	fprintf(out, "pierce_relay_ng_denied_total %llu\n", (unsigned long long)r->cnt.ng_denied);
+	family(out, "pierce_relay_timeout_checks_total", "counter",
+	       "Calls whose legs the timeout tick read (each when its deadline came).");
+	fprintf(out, "pierce_relay_timeout_checks_total %llu\n", (unsigned long long)r->cnt.timeout_checks);
+	family(out, "pierce_relay_tick_seconds", "gauge", "Time the once-a-second timeout tick took: last and max.");
+	fprintf(out, "pierce_relay_tick_seconds{stat=\"last\"} %.6f\n", (double)r->cnt.tick_ns_last / 1e9);
+	fprintf(out, "pierce_relay_tick_seconds{stat=\"max\"} %.6f\n", (double)r->cnt.tick_ns_max / 1e9);
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -177,6 +177,7 @@ enum ng_outcome ng_delete(struct relay *r, struct ng_req *q, uint64_t now_ns, st
 	} else if (!c->remove_at_ns) {
 		/* media keeps flowing until the delay passes (a late BYE retransmission, a 200 to BYE) */
 		c->remove_at_ns = now_ns + delay * NS_PER_SEC;
+		call_sched_sooner(&r->calls.sched, c, c->remove_at_ns);
 	}
 	return NG_OK;
 }

@@ -85,13 +85,17 @@ static void call_end(struct relay *r, struct call *c, enum call_end why, uint64_
 	c->ended_ns = now_ns;
 	/* kept for query/list until the delete delay passes */
 	c->remove_at_ns = now_ns + (uint64_t)r->set.delete_delay_s * NS_PER_SEC;
+	/* not before the next tick: a timed-out call stays visible for a moment
+	 * even with no delete delay */
+	call_sched_set(&r->calls.sched, c, c->remove_at_ns > now_ns ? c->remove_at_ns : now_ns + 1);
 	r->cnt.ended[why]++;
 	r->state_dirty = true;
 }
 
-static bool timed_out(struct relay *r, struct call *c, uint64_t now_ns, enum call_end *why)
+/* Why the call is over at now_ns, if it is. `last` is its newest packet (0: none). */
+static bool timed_out(const struct relay *r, const struct call *c, uint64_t last, uint64_t now_ns,
+		      enum call_end *why)
 {
-	uint64_t last = call_last_packet_ns(r, c);
 	uint64_t since_signal = now_ns - c->last_signal_ns;
 
 	if (r->set.final_timeout_s && now_ns - c->created_ns >= (uint64_t)r->set.final_timeout_s * NS_PER_SEC) {
@@ -114,24 +118,70 @@ static bool timed_out(struct relay *r, struct call *c, uint64_t now_ns, enum cal
 	return false;
 }
 
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* The earliest time timed_out() could say yes, given what is known now.
+ * Packets only ever push it later; a call with no packet yet is looked at
+ * again after the media timeout, so media that starts and stops meanwhile
+ * is still timed out on time. */
+static uint64_t next_check(const struct relay *r, const struct call *c, uint64_t last, uint64_t now_ns)
+{
+	uint64_t t = (uint64_t)r->set.timeout_s * NS_PER_SEC;
+	uint64_t at = UINT64_MAX;
+
+	if (c->remove_at_ns)
+		return c->remove_at_ns;
+	if (r->set.final_timeout_s)
+		at = c->created_ns + (uint64_t)r->set.final_timeout_s * NS_PER_SEC;
+	if (last && t)
+		at = min_u64(at, (last > c->last_signal_ns ? last : c->last_signal_ns) + t);
+	if (!last && t)
+		at = min_u64(at, now_ns + t);
+	if (!last && r->set.silent_timeout_s)
+		at = min_u64(at, c->last_signal_ns + (uint64_t)r->set.silent_timeout_s * NS_PER_SEC);
+	return at > now_ns ? at : now_ns + 1;
+}
+
+/* One due call: removed, ended, or scheduled again. */
+static void check_call(struct relay *r, struct call *c, uint64_t now_ns)
+{
+	uint64_t last = 0;
+	enum call_end why;
+
+	if (c->remove_at_ns && now_ns >= c->remove_at_ns) {
+		if (c->state != CALL_ENDED)
+			call_end(r, c, CALL_END_DELETED, now_ns);
+		call_remove(&r->calls, c);
+		r->state_dirty = true;
+		return;
+	}
+	if (c->state != CALL_ENDED && !c->remove_at_ns) {
+		last = call_last_packet_ns(r, c);
+		r->cnt.timeout_checks++;
+		if (timed_out(r, c, last, now_ns, &why)) {
+			call_end(r, c, why, now_ns); /* schedules the removal */
+			return;
+		}
+	}
+	call_sched_set(&r->calls.sched, c, next_check(r, c, last, now_ns)); /* in the heap: cannot fail */
+}
+
 void relay_tick(struct relay *r, uint64_t now_ns)
 {
-	struct call *c = r->calls.head, *next;
+	struct call *c;
 
-	for (; c; c = next) {
-		enum call_end why;
+	while ((c = call_sched_due(&r->calls.sched, now_ns)))
+		check_call(r, c, now_ns);
+}
 
-		next = c->next;
-		if (c->remove_at_ns && now_ns >= c->remove_at_ns) {
-			if (c->state != CALL_ENDED)
-				call_end(r, c, CALL_END_DELETED, now_ns);
-			call_remove(&r->calls, c);
-			r->state_dirty = true;
-			continue;
-		}
-		if (c->state != CALL_ENDED && !c->remove_at_ns && timed_out(r, c, now_ns, &why))
-			call_end(r, c, why, now_ns);
-	}
+void relay_recheck_all(struct relay *r, uint64_t now_ns)
+{
+	/* every key equal: still a heap */
+	for (uint32_t i = 0; i < r->calls.sched.n; i++)
+		r->calls.sched.heap[i]->check_at_ns = now_ns;
 }
 
 void relay_call_end(struct relay *r, struct call *c, enum call_end why, uint64_t now_ns)

@@ -70,6 +70,8 @@ struct relay_counters {
 	uint64_t ended[CALL_END__COUNT];
 	uint64_t slow_forwarded[PIERCE_R__COUNT];
 	uint64_t slow_dropped[PIERCE_R__COUNT];
+	uint64_t timeout_checks;     /* calls whose legs a tick read */
+	uint64_t tick_ns_last, tick_ns_max; /* time relay_tick took (set by the daemon) */
 };
 
 struct relay {
@@ -101,8 +103,11 @@ int ng_process(struct relay *r, const char *msg, size_t len, const struct sockad
 const char *ng_cmd_name(enum ng_cmd cmd);
 const char *ng_outcome_name(enum ng_outcome o);
 
-/* Timeouts and delayed deletes; call about once a second. */
+/* Timeouts and delayed deletes of the calls that are due (see
+ * call_sched.h); call about once a second. */
 void relay_tick(struct relay *r, uint64_t now_ns);
+/* Makes every call due at now_ns (the timeouts changed). */
+void relay_recheck_all(struct relay *r, uint64_t now_ns);
 /* Ends a call now: legs cleared, ports freed, record kept for the delete delay. */
 void relay_call_end(struct relay *r, struct call *c, enum call_end why, uint64_t now_ns);
 
