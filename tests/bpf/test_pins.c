@@ -202,6 +202,57 @@ static void test_stale_link_and_program_swap(void **state)
 	assert_int_equal(t_sh("ip link del pf0"), 0);
 }
 
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+/* Review item 6: no bpffs is mounted over a directory that has files, and
+ * read-only commands (adopt_only) mount nothing at all. */
+static void test_no_bpffs_over_a_used_directory(void **state)
+{
+	struct pierce_dp_opts o = { .adopt_only = true };
+	struct pierce_local addrs[2];
+	struct pierce_dp *dp = NULL;
+	char dir[80], file[96], empty[80];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/pierce-shadow-%d", (int)getpid());
+	snprintf(file, sizeof(file), "%s/data.txt", dir);
+	snprintf(empty, sizeof(empty), "/tmp/pierce-empty-%d", (int)getpid());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("important\n", f);
+	fclose(f);
+
+	o.pin_dir = dir;
+	assert_int_equal(pierce_dp_open(&o, &dp, NULL), -ENOENT);
+	assert_false(is_bpffs(dir));
+	assert_int_equal(access(file, R_OK), 0);
+	assert_int_equal(pierce_dp_ensure_bpffs(dir), -ENOTEMPTY);
+	pin_opts(&o, addrs);
+	o.pin_dir = dir;
+	assert_int_equal(pierce_dp_open(&o, &dp, NULL), -ENOTEMPTY);
+	assert_false(is_bpffs(dir));
+	assert_int_equal(access(file, R_OK), 0);
+
+	/* adopt_only on a directory that does not exist creates nothing */
+	o = (struct pierce_dp_opts){ .pin_dir = empty, .adopt_only = true };
+	assert_int_equal(pierce_dp_open(&o, &dp, NULL), -ENOENT);
+	assert_int_not_equal(access(empty, F_OK), 0);
+	/* an empty directory gets its bpffs */
+	assert_int_equal(mkdir(empty, 0700), 0);
+	assert_int_equal(pierce_dp_ensure_bpffs(empty), 0);
+	assert_true(is_bpffs(empty));
+	assert_int_equal(umount(empty), 0);
+	assert_int_equal(rmdir(empty), 0);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -230,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_pinned_maps_refused),
 		cmocka_unit_test(test_attach_adopts_without_addresses),
 		cmocka_unit_test(test_stale_link_and_program_swap),
+		cmocka_unit_test(test_no_bpffs_over_a_used_directory),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -77,7 +77,8 @@ const char *pierce_reason_help(unsigned reason);
 int pierce_addr_from_sockaddr(const struct sockaddr_storage *ss, struct pierce_addr *a, uint8_t *family, uint16_t *port_be);
 int pierce_addr_to_sockaddr(const struct pierce_addr *a, uint8_t family, uint16_t port_be, struct sockaddr_storage *ss);
 
-/* Make sure pin_dir is on a bpffs, mounting one at pin_dir when it is not. */
+/* Make sure pin_dir is on a bpffs, mounting one at pin_dir when it is not
+ * (only on an empty directory or PIERCE_PIN_DIR_DEFAULT: -ENOTEMPTY else). */
 int pierce_dp_ensure_bpffs(const char *pin_dir);
 
 #endif

@@ -164,6 +164,8 @@ static int open_pinned_only(struct pierce_dp *dp, const struct pierce_dp_opts *o
 	char path[PATH_MAX];
 	int err;
 
+	if (!dp_on_bpffs(dp->pin_dir))
+		return -ENOENT; /* nothing can be pinned there */
 	for (size_t i = 0; i < N_MAPS; i++) {
 		err = dp_pin_path(path, sizeof(path), dp->pin_dir, map_pins[i].name);
 		if (err)
@@ -285,15 +287,15 @@ int pierce_dp_open(const struct pierce_dp_opts *opts, struct pierce_dp **out, bo
 		err = dp->ncpus ? dp->ncpus : -EINVAL;
 		goto out;
 	}
+	if (opts->adopt_only) { /* an inspector: never mounts or creates anything */
+		err = dp->pin_dir[0] ? open_pinned_only(dp, opts) : -EINVAL;
+		was_pinned = true;
+		goto out;
+	}
 	if (dp->pin_dir[0]) {
 		err = pierce_dp_ensure_bpffs(dp->pin_dir);
 		if (err)
 			goto out;
-	}
-	if (opts->adopt_only) {
-		err = dp->pin_dir[0] ? open_pinned_only(dp, opts) : -EINVAL;
-		was_pinned = true;
-		goto out;
 	}
 
 	dp->skel = relay_bpf__open();

@@ -29,6 +29,11 @@ static bool on_fs(const char *path, long magic)
 	return statfs(path, &st) == 0 && st.f_type == magic;
 }
 
+bool dp_on_bpffs(const char *path)
+{
+	return on_fs(path, BPF_FS_MAGIC);
+}
+
 static int mount_bpffs(const char *dir)
 {
 	if (mount("bpf", dir, "bpf", 0, "mode=0700") < 0) {
@@ -63,6 +68,20 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
+static bool dir_is_empty(const char *path)
+{
+	struct dirent *de;
+	bool empty = true;
+	DIR *dir = opendir(path);
+
+	if (!dir)
+		return false;
+	while (empty && (de = readdir(dir)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(dir);
+	return empty;
+}
+
 int pierce_dp_ensure_bpffs(const char *pin_dir)
 {
 	char parent[PATH_MAX];
@@ -72,8 +91,16 @@ int pierce_dp_ensure_bpffs(const char *pin_dir)
 	if (!pin_dir || !pin_dir[0])
 		return -EINVAL;
 	err = make_dirs(pin_dir);
-	if (err == 0)
-		return on_fs(pin_dir, BPF_FS_MAGIC) ? 0 : mount_bpffs(pin_dir);
+	if (err == 0) {
+		if (on_fs(pin_dir, BPF_FS_MAGIC))
+			return 0;
+		/* a bpffs mounted over a directory with files would hide them */
+		if (strcmp(pin_dir, PIERCE_PIN_DIR_DEFAULT) && !dir_is_empty(pin_dir)) {
+			log_err("dataplane: %s is not a bpffs and not empty: will not mount one over it", pin_dir);
+			return -ENOTEMPTY;
+		}
+		return mount_bpffs(pin_dir);
+	}
 	/* `ip netns exec` remounts /sys: /sys/fs/bpf is then a bare sysfs
 	 * directory where nothing can be created. Give it a bpffs. */
 	if (strlen(pin_dir) >= sizeof(parent))
