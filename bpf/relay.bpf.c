@@ -316,14 +316,17 @@ static __always_inline __u32 next_hop(struct xdp_md *ctx, const struct pierce_cf
 	return 0;
 }
 
-static __always_inline void rewrite_v4(struct pierce_leg *leg, struct pkt *p)
+static __always_inline void rewrite_v4(struct pierce_leg *leg, struct pkt *p, __u8 hop)
 {
 	struct iphdr *ip = p->l3;
 	struct udphdr *udp = p->udp;
 	__u32 new_src = *(__u32 *)leg->src.addr_be;
 	__u32 new_dst = *(__u32 *)leg->dst.addr_be;
-	__u64 addrs = 0, ports = 0, tos = 0;
+	__u64 addrs = 0, ports = 0, tos = 0, ttl;
+	__u16 ttl_word = *(__u16 *)&ip->ttl; /* ttl and protocol */
 
+	ip->ttl -= hop; /* relay() checked it is above 1 */
+	ttl = csum_delta16(0, ttl_word, *(__u16 *)&ip->ttl);
 	addrs = csum_delta32(addrs, ip->saddr, new_src);
 	addrs = csum_delta32(addrs, ip->daddr, new_dst);
 	if (leg->flags & PIERCE_LEG_SET_DSCP) {
@@ -334,7 +337,7 @@ static __always_inline void rewrite_v4(struct pierce_leg *leg, struct pkt *p)
 	}
 	ip->saddr = new_src;
 	ip->daddr = new_dst;
-	ip->check = csum_apply(ip->check, addrs + tos);
+	ip->check = csum_apply(ip->check, addrs + tos + ttl);
 	if (udp->check) { /* zero: the sender chose no checksum, keep it so */
 		ports = csum_delta16(ports, udp->source, leg->src_port_be);
 		ports = csum_delta16(ports, udp->dest, leg->dst_port_be);
@@ -344,7 +347,7 @@ static __always_inline void rewrite_v4(struct pierce_leg *leg, struct pkt *p)
 	udp->dest = leg->dst_port_be;
 }
 
-static __always_inline void rewrite_v6(struct pierce_leg *leg, struct pkt *p)
+static __always_inline void rewrite_v6(struct pierce_leg *leg, struct pkt *p, __u8 hop)
 {
 	struct ipv6hdr *ip6 = p->l3;
 	struct udphdr *udp = p->udp;
@@ -352,6 +355,7 @@ static __always_inline void rewrite_v6(struct pierce_leg *leg, struct pkt *p)
 	const __u32 *ns = (const __u32 *)leg->src.addr_be, *nd = (const __u32 *)leg->dst.addr_be;
 	__u64 delta = 0;
 
+	ip6->hop_limit -= hop; /* relay() checked it is above 1; no header checksum */
 	if (leg->flags & PIERCE_LEG_SET_DSCP) {
 		__u32 w = bpf_ntohl(*(__be32 *)ip6);
 		__u32 tc = (w >> 20) & 0xff;
@@ -379,7 +383,12 @@ static __always_inline int relay(struct xdp_md *ctx, const struct pierce_cfg *c,
 {
 	__u32 ifindex, reason;
 	__u64 now;
+	__u8 ttl, hop = c->flags & PIERCE_CFG_KEEP_TTL ? 0 : 1;
 
+	/* A router's duty: relays latched at each other must not loop forever. */
+	ttl = p->family == PIERCE_AF_INET ? ((struct iphdr *)p->l3)->ttl : ((struct ipv6hdr *)p->l3)->hop_limit;
+	if (ttl <= hop)
+		return count(PIERCE_R_DROP_TTL, bytes, XDP_DROP);
 	if (!source_ok(leg, p))
 		return count(PIERCE_R_DROP_SRC, bytes, XDP_DROP);
 	if (!(leg->flags & PIERCE_LEG_HAS_DEST))
@@ -405,9 +414,9 @@ static __always_inline int relay(struct xdp_md *ctx, const struct pierce_cfg *c,
 	__builtin_memcpy(eth->h_dest, leg->nh_dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, leg->nh_smac, ETH_ALEN);
 	if (p->family == PIERCE_AF_INET)
-		rewrite_v4(leg, p);
+		rewrite_v4(leg, p, hop);
 	else
-		rewrite_v6(leg, p);
+		rewrite_v6(leg, p, hop);
 	if (ifindex == ctx->ingress_ifindex)
 		return count(PIERCE_R_FWD_TX, bytes, XDP_TX);
 	return count(PIERCE_R_FWD_REDIRECT, bytes, XDP_REDIRECT);

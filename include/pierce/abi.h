@@ -53,7 +53,8 @@
 	X(SLOW_NO_DEVMAP,  "slow_no_devmap",  "egress ifindex not in devmap: slow path") \
 	X(SLOW_NO_DEST,    "slow_no_dest",    "leg has no destination yet: dropped")  \
 	X(SLOW_RING_FULL,  "slow_ring_full",  "slow-path ring full: XDP_PASS")        \
-	X(PASS_SLOW,       "pass_slow",       "slow-path candidate on a relay w/o ring: XDP_PASS")
+	X(PASS_SLOW,       "pass_slow",       "slow-path candidate on a relay w/o ring: XDP_PASS") \
+	X(DROP_TTL,        "drop_ttl",        "TTL / hop limit would reach 0: dropped")
 
 enum pierce_reason {
 #define PIERCE_X_ENUM(name, metric, help) PIERCE_R_##name,
@@ -154,6 +155,9 @@ struct pierce_cfg {
 
 enum pierce_cfg_flags {
 	PIERCE_CFG_SLOWPATH = 1 << 0,  /* a consumer reads the slow-path ring */
+	/* Forward with the TTL / hop limit unchanged (drop_ttl for 0 only): only for
+	 * BPF_PROG_TEST_RUN benchmarks that cycle one frame through legs in place. */
+	PIERCE_CFG_KEEP_TTL = 1 << 1,
 };
 
 struct pierce_stats {

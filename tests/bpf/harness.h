@@ -174,6 +174,7 @@ struct t_frame_spec {
 	uint16_t payload;        /* bytes of payload after the UDP header */
 	int vlans;               /* 0, 1 (802.1Q) or 2 (802.1ad + 802.1Q) */
 	uint8_t tos;             /* v4 TOS / v6 traffic class */
+	uint8_t ttl;             /* v4 TTL / v6 hop limit; 0 = 64 */
 	bool zero_csum;          /* v4: send without UDP checksum */
 	uint8_t v4_opt_words;    /* IPv4 option words (ihl = 5 + n) */
 	uint16_t v4_frag;        /* frag_off field, host order */
@@ -251,7 +252,7 @@ static inline size_t t_build(uint8_t *buf, size_t cap, const struct t_frame_spec
 		ip->tot_len = htons((uint16_t)(hl + ulen));
 		ip->id = htons(0x1234);
 		ip->frag_off = htons(s->v4_frag);
-		ip->ttl = 64;
+		ip->ttl = s->ttl ? s->ttl : 64;
 		ip->protocol = s->ip_proto ? s->ip_proto : IPPROTO_UDP;
 		memcpy(&ip->saddr, saddr, 4);
 		memcpy(&ip->daddr, daddr, 4);
@@ -270,7 +271,7 @@ static inline size_t t_build(uint8_t *buf, size_t cap, const struct t_frame_spec
 		ip6->flow_lbl[2] = 0x42;
 		ip6->payload_len = htons((uint16_t)(ext + ulen));
 		ip6->nexthdr = s->v6_ext ? s->v6_ext : (s->ip_proto ? s->ip_proto : IPPROTO_UDP);
-		ip6->hop_limit = 64;
+		ip6->hop_limit = s->ttl ? s->ttl : 64;
 		memcpy(&ip6->saddr, saddr, 16);
 		memcpy(&ip6->daddr, daddr, 16);
 		if (ext) {

@@ -180,6 +180,7 @@ static void test_cost_per_packet(void **state)
 	const uint32_t repeat = 1000000;
 	uint32_t idx = t_index(T_RELAY4, 20002);
 	uint64_t tx = t_count(PIERCE_R_FWD_TX);
+	struct pierce_cfg c;
 	struct pierce_leg l;
 	struct t_run r;
 	uint8_t f[256];
@@ -193,7 +194,13 @@ static void test_cost_per_packet(void **state)
 	l.nh_ifindex = (uint32_t)T.if_pd0;
 	l.nh_stamp_ns = t_coarse_ns();
 	assert_int_equal(bpf_map_update_elem(pierce_dp_legs_fd(T.dp), &idx, &l, BPF_EXIST), 0);
+	/* the frame cycles in place: a decremented TTL would end it after 63 rounds */
+	assert_int_equal(pierce_dp_cfg_get(T.dp, &c), 0);
+	c.flags |= PIERCE_CFG_KEEP_TTL;
+	assert_int_equal(pierce_dp_cfg_set(T.dp, &c), 0);
 	assert_int_equal(t_run_n(f, n, T.if_pd0, repeat, &r), 0);
+	c.flags &= ~(uint32_t)PIERCE_CFG_KEEP_TTL;
+	assert_int_equal(pierce_dp_cfg_set(T.dp, &c), 0);
 	assert_int_equal(r.action, XDP_TX);
 	assert_int_equal(t_count(PIERCE_R_FWD_TX), tx + repeat);
 	print_message("relay forward (XDP_TX, cached next hop): %u ns/packet\n", r.duration_ns);

@@ -203,6 +203,52 @@ static void test_any_src_latches_rtp_shaped_only(void **state)
 	assert_true(get_leg(ib).flags & PIERCE_LEG_LATCHED);
 }
 
+/* Review item 11: the TTL / hop limit goes down by one per relay, and a
+ * packet that would leave with 0 is dropped (two relays latched at each
+ * other no longer bounce a packet forever). */
+static void test_ttl_and_hop_limit(void **state)
+{
+	struct t_frame_spec in4 = { .src = T_PEER4, .dst = T_RELAY4, .sport = 4000, .dport = 20030, .payload = 20,
+				    .tos = 0xb8 };
+	struct t_frame_spec in6 = { .src = T_PEER6, .dst = T_RELAY6, .sport = 4000, .dport = 20030, .payload = 20 };
+	struct t_frame_spec out4 = { .src = T_RELAY4, .dst = T_PEER4, .sport = 20031, .dport = 7000, .payload = 20,
+				     .tos = 0xb8, .dmac = t_peer_mac };
+	struct t_frame_spec out6 = { .src = T_RELAY6, .dst = T_PEER6, .sport = 20031, .dport = 7000, .payload = 20,
+				     .dmac = t_peer_mac };
+	uint64_t dttl = t_count(PIERCE_R_DROP_TTL);
+	static const uint8_t ttls[] = { 2, 3, 64, 128, 255 };
+	uint8_t exp[256];
+	struct pierce_leg l;
+	struct t_run r;
+	size_t n;
+
+	out4.smac = out6.smac = T.pd0_mac;
+	t_leg(&l, T_RELAY4, 20031, T_PEER4, T_PEER4, 7000, PIERCE_SRC_STRICT);
+	set_leg(t_index(T_RELAY4, 20030), &l);
+	t_leg(&l, T_RELAY6, 20031, T_PEER6, T_PEER6, 7000, PIERCE_SRC_STRICT);
+	set_leg(t_index(T_RELAY6, 20030), &l);
+	for (size_t i = 0; i < sizeof(ttls); i++) {
+		in4.ttl = in6.ttl = ttls[i];
+		out4.ttl = out6.ttl = (uint8_t)(ttls[i] - 1);
+		assert_int_equal(send_spec(&in4, &r), 0);
+		assert_int_equal(r.action, XDP_TX);
+		n = t_build(exp, sizeof(exp), &out4); /* checksums from scratch */
+		assert_int_equal(r.out_len, n);
+		assert_memory_equal(r.out, exp, n);
+		assert_int_equal(send_spec(&in6, &r), 0);
+		assert_int_equal(r.action, XDP_TX);
+		n = t_build(exp, sizeof(exp), &out6);
+		assert_int_equal(r.out_len, n);
+		assert_memory_equal(r.out, exp, n);
+	}
+	in4.ttl = in6.ttl = 1;
+	assert_int_equal(send_spec(&in4, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(send_spec(&in6, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(t_count(PIERCE_R_DROP_TTL), dttl + 2);
+}
+
 /* ---- the slow-path ring ---------------------------------------------- */
 
 struct ring_seen {
@@ -296,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_rtcp_latched_by_attacker_first),
 		cmocka_unit_test(test_any_src_latches_rtp_shaped_only),
 		cmocka_unit_test(test_source_check_before_slow_path),
+		cmocka_unit_test(test_ttl_and_hop_limit),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
