@@ -408,8 +408,13 @@ static __always_inline int relay(struct xdp_md *ctx, const struct pierce_cfg *c,
 	if (reason)
 		return slow_path(ctx, c, reason, p->leg_index, bytes);
 	ifindex = leg->nh_ifindex;
-	if (ifindex != ctx->ingress_ifindex && bpf_redirect_map(&devmap, ifindex, 0) != XDP_REDIRECT)
-		return slow_path(ctx, c, PIERCE_R_SLOW_NO_DEVMAP, p->leg_index, bytes);
+	if (ifindex != ctx->ingress_ifindex) {
+		/* the tags belong to the ingress link; the stack routes it untagged */
+		if (p->l3 != (void *)(eth + 1))
+			return slow_path(ctx, c, PIERCE_R_SLOW_VLAN, p->leg_index, bytes);
+		if (bpf_redirect_map(&devmap, ifindex, 0) != XDP_REDIRECT)
+			return slow_path(ctx, c, PIERCE_R_SLOW_NO_DEVMAP, p->leg_index, bytes);
+	}
 
 	__builtin_memcpy(eth->h_dest, leg->nh_dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, leg->nh_smac, ETH_ALEN);

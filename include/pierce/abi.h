@@ -54,7 +54,8 @@
 	X(SLOW_NO_DEST,    "slow_no_dest",    "leg has no destination yet: dropped")  \
 	X(SLOW_RING_FULL,  "slow_ring_full",  "slow-path ring full: XDP_PASS")        \
 	X(PASS_SLOW,       "pass_slow",       "slow-path candidate on a relay w/o ring: XDP_PASS") \
-	X(DROP_TTL,        "drop_ttl",        "TTL / hop limit would reach 0: dropped")
+	X(DROP_TTL,        "drop_ttl",        "TTL / hop limit would reach 0: dropped") \
+	X(SLOW_VLAN,       "slow_vlan",       "VLAN-tagged frame whose next hop is another interface: slow path")
 
 enum pierce_reason {
 #define PIERCE_X_ENUM(name, metric, help) PIERCE_R_##name,

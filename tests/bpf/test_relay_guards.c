@@ -335,6 +335,55 @@ static void test_source_check_before_slow_path(void **state)
 	ring_buffer__free(rb);
 }
 
+/* Review item 7: a tagged frame is never redirected, still tagged, onto
+ * another interface; XDP_TX back out of the same link keeps its tags. */
+static void test_vlan_tagged_redirect(void **state)
+{
+	struct t_frame_spec in = { .src = T_PEER4, .dst = T_RELAY4, .sport = 4000, .dport = 20040, .payload = 20,
+				   .vlans = 1 };
+	struct t_frame_spec out = { .src = T_RELAY4, .dst = T_PEER4, .sport = 20041, .dport = 7000, .payload = 20,
+				    .vlans = 1, .ttl = 63, .dmac = t_peer_mac };
+	uint64_t svlan = t_count(PIERCE_R_SLOW_VLAN), pslow = t_count(PIERCE_R_PASS_SLOW);
+	__u32 key = (__u32)T.if_pe0;
+	uint8_t f[256], exp[256];
+	struct pierce_leg l;
+	struct t_run r;
+	size_t n = t_build(f, sizeof(f), &in), m;
+
+	assert_int_equal(bpf_map_update_elem(pierce_dp_devmap_fd(T.dp), &key, &key, BPF_ANY), 0);
+	t_leg(&l, T_RELAY4, 20041, T_PEER4, T_FAR4, 5000, PIERCE_SRC_STRICT); /* via pe0 */
+	set_leg(t_index(T_RELAY4, 20040), &l);
+	assert_int_equal(t_run(f, n, &r), 0);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(r.out_len, n);
+	assert_memory_equal(r.out, f, n); /* untouched */
+	assert_int_equal(t_count(PIERCE_R_SLOW_VLAN) + t_count(PIERCE_R_PASS_SLOW), svlan + pslow + 1);
+
+	/* with a ring consumer the slow path gets it, reason slow_vlan */
+	{
+		struct ring_seen seen = {};
+		struct ring_buffer *rb = ring_open(&seen);
+
+		slowpath_flag(true);
+		assert_int_equal(t_run(f, n, &r), 0);
+		assert_int_equal(r.action, XDP_DROP);
+		assert_int_equal(ring_buffer__consume(rb), 1);
+		assert_int_equal(seen.hdr.reason, PIERCE_R_SLOW_VLAN);
+		assert_int_equal(t_count(PIERCE_R_SLOW_VLAN), svlan + 1 + (t_count(PIERCE_R_PASS_SLOW) == pslow));
+		slowpath_flag(false);
+		ring_buffer__free(rb);
+	}
+
+	t_leg(&l, T_RELAY4, 20041, T_PEER4, T_PEER4, 7000, PIERCE_SRC_STRICT); /* back out of pd0 */
+	set_leg(t_index(T_RELAY4, 20040), &l);
+	out.smac = T.pd0_mac;
+	assert_int_equal(t_run(f, n, &r), 0);
+	assert_int_equal(r.action, XDP_TX);
+	m = t_build(exp, sizeof(exp), &out);
+	assert_int_equal(r.out_len, m);
+	assert_memory_equal(r.out, exp, m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_any_src_latches_rtp_shaped_only),
 		cmocka_unit_test(test_source_check_before_slow_path),
 		cmocka_unit_test(test_ttl_and_hop_limit),
+		cmocka_unit_test(test_vlan_tagged_redirect),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
