@@ -1,0 +1,175 @@
+#!/bin/bash
+# shellcheck shell=bash
+# Helpers for the fault, flood and soak tests, on top of the patent topology
+# of test_proxy_topology.sh (which this sources, with lib.sh and sipp.sh).
+# Source it, then call e2e_init.
+#
+#   hp_relay_start [ARGS...]    pierce-relay on $RELAY like pt_relay_up, but
+#                               ARGS replace its tunables (defaults in
+#                               HP_RELAY_DEFAULTS); the pin directory and the
+#                               state file are kept across calls, so a second
+#                               call is a restart that adopts the calls;
+#                               sets RELAY_PID and PIN
+#   hp_ng JSON [NS]             one ng request (JSON in, JSON reply out) to
+#                               $RELAY:$NG_PORT from NS (default proxy1);
+#                               fails when no reply comes within 1 s
+#   hp_ng_silent JSON NS        sends one ng request from NS and prints
+#                               "noreply" when nothing comes back in 1 s
+#   hp_relay_metric NAME        a value of the relay's /metrics
+#   hp_proxy_metric N NAME      a value of proxy N's (1 or 2) /metrics
+#   hp_relay_legs               legs in the relay's XDP maps (piercectl)
+#   hp_relay_idle               true when the relay has no session, no port
+#                               in use and no leg in its maps
+#   hp_rss_kb PID               resident set size of PID in kB
+#   hp_drop NS NAME RULE        adds nftables rule RULE (a filter drop) in a
+#                               table of its own named NAME to the forward,
+#                               input and output hooks of NS, with a counter
+#   hp_undrop NS NAME           removes it again
+#   hp_dropped NS NAME          packets that NAME's counter dropped
+#   hp_sip_loss NS...           5 % random loss of SIP (udp port 5060) both
+#                               ways through each router NS (numgen)
+#   hp_uac_on NS IP PORT MPORT TAG SCN ARGS...
+#                               a sipp UAC from NS (a phone) through proxy 1,
+#                               logs as $E2E_TMP/TAG.*; returns sipp's status
+HP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/test_proxy_topology.sh
+. "$HP_DIR/test_proxy_topology.sh"
+
+HP_RELAY_DEFAULTS=(--ports 30000-30999 --ng-allow 203.0.113.0/24 --timeout 20 --delete-delay 0)
+HP_RELAY_N=0
+
+hp_relay_start() {
+	local args=("$@")
+	[ "${#args[@]}" -eq 0 ] && args=("${HP_RELAY_DEFAULTS[@]}")
+	[ -x "$BUILD/pierce-relay" ] || fail "$BUILD/pierce-relay missing: make BUILD=$BUILD"
+	[ -n "${PIN:-}" ] || PIN=$(bpffs_dir relay)/pierce
+	HP_RELAY_N=$((HP_RELAY_N + 1))
+	RELAY_LOG=$E2E_TMP/relay.log.$HP_RELAY_N
+	spawn relay "$RELAY_LOG" ${HP_RELAY_WRAP:-} "$BUILD/pierce-relay" --interface r0 --address $RELAY \
+		--ng $RELAY:$NG_PORT --pin-dir "$PIN" --state-file "$E2E_TMP/relay-state" \
+		--metrics 127.0.0.1:9812 -v "${args[@]}"
+	RELAY_PID=$SPAWNED_PID
+	RELAY_KIND=pierce
+	wait_for 20 "pierce-relay answering ng ping on $RELAY:$NG_PORT" _pt_ng_ping
+	neigh_resolve relay "$PUB_A"
+	neigh_resolve relay "$PUB_B"
+}
+
+_HP_NG_PY='
+import json, socket, sys
+def enc(v):
+    if isinstance(v, bool): v = int(v)
+    if isinstance(v, int): return b"i%de" % v
+    if isinstance(v, str): v = v.encode()
+    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
+    if isinstance(v, list): return b"l" + b"".join(enc(x) for x in v) + b"e"
+    return b"d" + b"".join(enc(k) + enc(x) for k, x in v.items()) + b"e"
+def dec(b, i=0):
+    c = b[i:i+1]
+    if c == b"i":
+        j = b.index(b"e", i); return int(b[i+1:j]), j + 1
+    if c in (b"l", b"d"):
+        out, i = [], i + 1
+        while b[i:i+1] != b"e":
+            v, i = dec(b, i); out.append(v)
+        return (out if c == b"l" else dict(zip(out[::2], out[1::2]))), i + 1
+    j = b.index(b":", i); n = int(b[i:j])
+    return b[j+1:j+1+n].decode(errors="replace"), j + 1 + n
+req, host, port, silent = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+cookie = b"hp%d" % (hash(sys.argv[1]) & 0xffffff)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+s.sendto(cookie + b" " + enc(req), (host, port))
+try:
+    data = s.recv(65535)
+except socket.timeout:
+    if silent:
+        print("noreply"); sys.exit(0)
+    raise
+assert data.startswith(cookie + b" "), data[:40]
+print(json.dumps(dec(data, len(cookie) + 1)[0]))
+'
+
+hp_ng() {
+	nsx "${2:-proxy1}" "$PYTHON" -c "$_HP_NG_PY" "$1" $RELAY $NG_PORT 0
+}
+
+hp_ng_silent() {
+	nsx "$2" "$PYTHON" -c "$_HP_NG_PY" "$1" $RELAY $NG_PORT 1
+}
+
+hp_relay_metric() {
+	pt_metric relay http://127.0.0.1:9812/metrics "$1"
+}
+
+hp_proxy_metric() {
+	pt_metric "proxy$1" http://127.0.0.1:9091/ "$2"
+}
+
+hp_relay_legs() {
+	nsx relay "$BUILD/piercectl" --pin-dir "$PIN" --json legs |
+		json_get 'len(d if isinstance(d, list) else d.get("legs", []))'
+}
+
+hp_relay_idle() {
+	[ "$(hp_relay_metric pierce_relay_sessions)" = 0 ] &&
+		[ "$(hp_relay_metric pierce_relay_ports_in_use)" = 0 ] &&
+		[ "$(hp_relay_legs)" = 0 ]
+}
+
+hp_rss_kb() {
+	awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"
+}
+
+hp_drop() {
+	local n=$1 name=$2 rule=$3
+	nsx "$n" nft -f - <<NFT || fail "nftables drop rule $name in $n"
+table inet $name {
+	counter dropped { }
+	chain forward { type filter hook forward priority filter; policy accept; $rule counter name dropped drop; }
+	chain input { type filter hook input priority filter; policy accept; $rule counter name dropped drop; }
+	chain output { type filter hook output priority filter; policy accept; $rule counter name dropped drop; }
+}
+NFT
+}
+
+hp_undrop() {
+	nsx "$1" nft delete table inet "$2" || fail "removing nftables table $2 in $1"
+}
+
+hp_dropped() {
+	nsx "$1" nft list counter inet "$2" dropped | awk '/packets/ { print $2 }'
+}
+
+hp_sip_loss() {
+	local r
+	for r in "$@"; do
+		hp_drop "$r" pierce_loss "udp dport 5060 numgen random mod 20 == 0"
+		nsx "$r" nft add rule inet pierce_loss forward udp sport 5060 numgen random mod 20 == 0 \
+			counter name dropped drop || fail "loss rule (replies) on $r"
+	done
+}
+
+hp_uac_on() {
+	local n=$1 ip=$2 port=$3 mport=$4 tag=$5 scn=$6
+	shift 6
+	# shellcheck disable=SC2046
+	nsx "$n" timeout 300 sipp -sf "$scn" -s "${PT_CALLEE:-bob}" -i "$ip" -p "$port" -mp "$mport" "$@" \
+		$(sipp_common_args "$E2E_TMP" "$tag") $PROXY1:5060 >"$E2E_TMP/$tag.out" 2>&1
+}
+
+# hp_proxy_start N [ARGS...]: (re)starts proxy N (1: a.test, 2: b.test) with
+# the arguments pt_proxies_up gives it plus ARGS; sets PROXY<N>_PID
+hp_proxy_start() {
+	local n=$1 dom addr
+	shift
+	case $n in
+	1) dom=a.test addr=$PROXY1 ;;
+	2) dom=b.test addr=$PROXY2 ;;
+	*) fail "hp_proxy_start: proxy 1 or 2, not '$n'" ;;
+	esac
+	spawn "proxy$n" "$E2E_TMP/proxy$n.log.$(date +%s%N)" ${HP_PROXY_WRAP:-} "$BUILD/pierce-proxy" \
+		--listen "$addr:5060" --advertise "$addr" --domain $dom --relay "udp:$RELAY:$NG_PORT" \
+		--redirect "$REDIRECT:5060" --metrics 127.0.0.1:9091 -v "$@"
+	printf -v "PROXY${n}_PID" %s "$SPAWNED_PID"
+	wait_for 10 "proxy $n listening" bash -c "ip netns exec $(ns "proxy$n") ss -Hlun 'sport = :5060' | grep -q 5060"
+}
