@@ -277,6 +277,16 @@ static __always_inline int slow_path_checked(struct xdp_md *ctx, const struct pi
 	return slow_path(ctx, c, reason, p->leg_index, bytes);
 }
 
+/* A first fragment: the kernel gets every fragment of the datagram (it
+ * alone can reassemble them; user space could forward only this one), but
+ * only from an allowed source. */
+static __always_inline int pass_fragment(const struct pierce_leg *leg, const struct pkt *p, __u64 bytes)
+{
+	if (source_check(leg, p) == SRC_REFUSE)
+		return count(PIERCE_R_DROP_SRC, bytes, XDP_DROP);
+	return count(PIERCE_R_PASS_FRAGMENT, bytes, XDP_PASS);
+}
+
 /* Next hop from the leg's cache, refreshed with bpf_fib_lookup when stale.
  * Returns 0 or the slow-path reason. */
 static __always_inline __u32 next_hop(struct xdp_md *ctx, const struct pierce_cfg *c, struct pierce_leg *leg,
@@ -466,7 +476,7 @@ static __always_inline int handle_v4(struct xdp_md *ctx, const struct pierce_cfg
 		return VERDICT(PASS_NOT_UDP);
 	frag = bpf_ntohs(ip->frag_off);
 	if (frag & PIERCE_V4_OFFSET) /* no UDP header: the kernel reassembles */
-		return VERDICT(SLOW_FRAGMENT);
+		return VERDICT(PASS_FRAGMENT);
 	hlen = ip->ihl * 4;
 	p.udp = (void *)ip + hlen;
 	if ((void *)(p.udp + 1) > cur->end)
@@ -477,7 +487,7 @@ static __always_inline int handle_v4(struct xdp_md *ctx, const struct pierce_cfg
 	if (!(leg->flags & PIERCE_LEG_ACTIVE))
 		return count(PIERCE_R_DROP_INACTIVE, bytes, XDP_DROP);
 	if (frag & PIERCE_V4_MF)
-		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_FRAGMENT, bytes);
+		return pass_fragment(leg, &p, bytes);
 	if (hlen != sizeof(*ip))
 		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_IP_OPTIONS, bytes);
 	tot = bpf_ntohs(ip->tot_len);
@@ -553,7 +563,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, const struct pierce_cfg
 		return VERDICT(NOT_OURS);
 	nexthdr = skip_v6_ext(cur, ip6->nexthdr, &ext, &frag, &later_frag);
 	if (later_frag) /* no UDP header: the kernel reassembles */
-		return VERDICT(SLOW_FRAGMENT);
+		return VERDICT(PASS_FRAGMENT);
 	if (nexthdr == 255) /* cut short: cannot tell the port, leave it alone */
 		return ext ? VERDICT(SLOW_IPV6_EXT) : VERDICT(PASS_MALFORMED);
 	if (nexthdr != IPPROTO_UDP)
@@ -567,7 +577,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, const struct pierce_cfg
 	if (!(leg->flags & PIERCE_LEG_ACTIVE))
 		return count(PIERCE_R_DROP_INACTIVE, bytes, XDP_DROP);
 	if (frag)
-		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_FRAGMENT, bytes);
+		return pass_fragment(leg, &p, bytes);
 	if (ext)
 		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_IPV6_EXT, bytes);
 	plen = bpf_ntohs(ip6->payload_len);

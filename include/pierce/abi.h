@@ -44,7 +44,7 @@
 	X(DROP_INACTIVE,   "drop_inactive",   "relay port with no session: dropped")  \
 	X(PASS_MALFORMED,  "pass_malformed",  "truncated/odd frame, not ours: XDP_PASS") \
 	X(PASS_NOT_UDP,    "pass_not_udp",    "non-UDP to a relay address: XDP_PASS") \
-	X(SLOW_FRAGMENT,   "slow_fragment",   "IPv4/IPv6 fragment: slow path")        \
+	X(PASS_FRAGMENT,   "pass_fragment",   "IPv4/IPv6 fragment to a relay address: XDP_PASS (the kernel reassembles)") \
 	X(SLOW_IP_OPTIONS, "slow_ip_options", "IPv4 options: slow path")              \
 	X(SLOW_IPV6_EXT,   "slow_ipv6_ext",   "IPv6 extension header: slow path")     \
 	X(SLOW_XFAMILY,    "slow_xfamily",    "v4<->v6 destination: slow path")       \

@@ -384,6 +384,44 @@ static void test_vlan_tagged_redirect(void **state)
 	assert_memory_equal(r.out, exp, m);
 }
 
+/* Review item 8: every fragment goes to the kernel, the only place that
+ * can reassemble it, even with a ring consumer; a first fragment from a
+ * forbidden source is dropped. */
+static void test_fragments_to_the_kernel(void **state)
+{
+	struct t_frame_spec first = { .src = T_PEER4, .dst = T_RELAY4, .sport = 4000, .dport = 20044, .payload = 40,
+				      .v4_frag = 0x2000 };
+	struct t_frame_spec later = first, bad = first, frag6 = { .src = T_PEER6, .dst = T_RELAY6, .sport = 4000,
+								   .dport = 20044, .payload = 40,
+								   .v6_ext = IPPROTO_FRAGMENT };
+	uint64_t pfrag = t_count(PIERCE_R_PASS_FRAGMENT), dsrc = t_count(PIERCE_R_DROP_SRC);
+	struct ring_seen seen = {};
+	struct ring_buffer *rb = ring_open(&seen);
+	struct pierce_leg l;
+	struct t_run r;
+
+	later.v4_frag = 0x0005;
+	bad.src = ATTACKER4;
+	t_leg(&l, T_RELAY4, 20045, T_PEER4, T_PEER4, 7000, PIERCE_SRC_STRICT);
+	set_leg(t_index(T_RELAY4, 20044), &l);
+	t_leg(&l, T_RELAY6, 20045, T_PEER6, T_PEER6, 7000, PIERCE_SRC_STRICT);
+	set_leg(t_index(T_RELAY6, 20044), &l);
+	slowpath_flag(true);
+	assert_int_equal(send_spec(&first, &r), 0);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(send_spec(&later, &r), 0);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(send_spec(&frag6, &r), 0);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(t_count(PIERCE_R_PASS_FRAGMENT), pfrag + 3);
+	assert_int_equal(send_spec(&bad, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(t_count(PIERCE_R_DROP_SRC), dsrc + 1);
+	assert_int_equal(ring_buffer__consume(rb), 0);
+	slowpath_flag(false);
+	ring_buffer__free(rb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_source_check_before_slow_path),
 		cmocka_unit_test(test_ttl_and_hop_limit),
 		cmocka_unit_test(test_vlan_tagged_redirect),
+		cmocka_unit_test(test_fragments_to_the_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);

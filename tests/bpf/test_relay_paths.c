@@ -292,12 +292,12 @@ static void test_fragments_options_v6_ext(void **state)
 	t_leg(&l, T_RELAY6, P_B, NULL, T_PEER6, 7000, PIERCE_SRC_TRUST);
 	set_leg(t_index(T_RELAY6, P_A), &l);
 
-	expect_pass(&first, PIERCE_R_SLOW_FRAGMENT);
-	expect_pass(&later, PIERCE_R_SLOW_FRAGMENT);
+	expect_pass(&first, PIERCE_R_PASS_FRAGMENT);
+	expect_pass(&later, PIERCE_R_PASS_FRAGMENT);
 	expect_pass(&opts, PIERCE_R_SLOW_IP_OPTIONS);
 	expect_pass(&sip_opts, PIERCE_R_NOT_OURS); /* options never hide SIP from the stack */
 	expect_pass(&ext6, PIERCE_R_SLOW_IPV6_EXT);
-	expect_pass(&frag6, PIERCE_R_SLOW_FRAGMENT);
+	expect_pass(&frag6, PIERCE_R_PASS_FRAGMENT);
 	expect_pass(&sip_ext6, PIERCE_R_NOT_OURS);
 }
 
@@ -398,8 +398,8 @@ static int on_record(void *ctx, void *data, size_t size)
 static void test_slow_path_ring(void **state)
 {
 	struct t_frame_spec s = { .src = T_PEER4, .dst = T_RELAY4, .sport = 4000, .dport = P_A, .payload = 30,
-				  .v4_frag = 0x2000 };
-	uint64_t frag = t_count(PIERCE_R_SLOW_FRAGMENT), full = t_count(PIERCE_R_SLOW_RING_FULL);
+				  .v4_opt_words = 1 };
+	uint64_t frag = t_count(PIERCE_R_SLOW_IP_OPTIONS), full = t_count(PIERCE_R_SLOW_RING_FULL);
 	struct ring_seen seen = {};
 	struct ring_buffer *rb;
 	struct pierce_cfg c;
@@ -421,14 +421,14 @@ static void test_slow_path_ring(void **state)
 	assert_int_equal(r.action, XDP_DROP); /* user space owns it now */
 	assert_int_equal(ring_buffer__consume(rb), 1);
 	assert_int_equal(seen.n, 1);
-	assert_int_equal(seen.hdr.reason, PIERCE_R_SLOW_FRAGMENT);
+	assert_int_equal(seen.hdr.reason, PIERCE_R_SLOW_IP_OPTIONS);
 	assert_int_equal(seen.hdr.ifindex, T.if_pd0);
 	assert_int_equal(seen.hdr.leg_index, a);
 	assert_int_equal(seen.hdr.frame_len, n);
 	assert_int_equal(seen.hdr.orig_len, n);
 	assert_true(seen.hdr.ts_ns != 0);
 	assert_memory_equal(seen.frame, f, n);
-	assert_int_equal(t_count(PIERCE_R_SLOW_FRAGMENT), frag + 1);
+	assert_int_equal(t_count(PIERCE_R_SLOW_IP_OPTIONS), frag + 1);
 
 	/* nobody drains: the ring fills, and the overflow passes, counted */
 	{
@@ -437,7 +437,7 @@ static void test_slow_path_ring(void **state)
 		assert_int_equal(t_run_n(f, n, T.if_pd0, cap + 100, &r), 0);
 		assert_int_equal(r.action, XDP_PASS); /* the last one found the ring full */
 		assert_true(t_count(PIERCE_R_SLOW_RING_FULL) >= full + 100);
-		assert_int_equal(t_count(PIERCE_R_SLOW_RING_FULL) + t_count(PIERCE_R_SLOW_FRAGMENT),
+		assert_int_equal(t_count(PIERCE_R_SLOW_RING_FULL) + t_count(PIERCE_R_SLOW_IP_OPTIONS),
 				 full + frag + 1 + cap + 100);
 	}
 	seen.n = 0;
