@@ -89,11 +89,13 @@ static __always_inline int slow_path(struct xdp_md *ctx, const struct pierce_cfg
 
 	if (!(c->flags & PIERCE_CFG_SLOWPATH))
 		return count(reason, bytes, XDP_PASS);
+	orig = bpf_xdp_get_buff_len(ctx);
+	if (orig > PIERCE_SLOW_MAX_FRAME) /* a truncated copy could not be forwarded */
+		return count(PIERCE_R_PASS_TOO_BIG, bytes, XDP_PASS);
 	rec = bpf_ringbuf_reserve(&slowpath, sizeof(*rec), 0);
 	if (!rec)
 		return count(PIERCE_R_SLOW_RING_FULL, bytes, XDP_PASS);
-	orig = bpf_xdp_get_buff_len(ctx);
-	copy = orig > PIERCE_SLOW_MAX_FRAME ? PIERCE_SLOW_MAX_FRAME : (__u32)orig;
+	copy = (__u32)orig;
 	if (copy < 1 || copy > PIERCE_SLOW_MAX_FRAME || bpf_xdp_load_bytes(ctx, 0, rec->frame, copy) < 0) {
 		bpf_ringbuf_discard(rec, 0);
 		return count(PIERCE_R_SLOW_RING_FULL, bytes, XDP_PASS);
@@ -102,7 +104,7 @@ static __always_inline int slow_path(struct xdp_md *ctx, const struct pierce_cfg
 	rec->hdr.ifindex = ctx->ingress_ifindex;
 	rec->hdr.leg_index = leg_index;
 	rec->hdr.frame_len = (__u16)copy;
-	rec->hdr.orig_len = orig > 0xffff ? 0xffff : (__u16)orig;
+	rec->hdr.orig_len = (__u16)copy;
 	rec->hdr.ts_ns = bpf_ktime_get_coarse_ns();
 	bpf_ringbuf_submit(rec, 0);
 	return count(reason, bytes, XDP_DROP);

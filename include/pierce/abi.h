@@ -26,7 +26,7 @@
 #define PIERCE_PIN_LINK_FMT "link_%s"   /* bpf_link per attached interface name */
 
 #define PIERCE_MAX_ADDRS    16          /* relay local addresses (v4 and v6) */
-#define PIERCE_SLOW_MAX_FRAME 2048      /* bytes of frame copied to the slow path */
+#define PIERCE_SLOW_MAX_FRAME 2048      /* longest frame copied to the slow path (longer: XDP_PASS) */
 #define PIERCE_SLOWPATH_BYTES (1U << 22)
 #define PIERCE_NH_TTL_NS    1000000000ULL /* cached next hop is re-looked-up after this */
 
@@ -55,7 +55,8 @@
 	X(SLOW_RING_FULL,  "slow_ring_full",  "slow-path ring full: XDP_PASS")        \
 	X(PASS_SLOW,       "pass_slow",       "slow-path candidate on a relay w/o ring: XDP_PASS") \
 	X(DROP_TTL,        "drop_ttl",        "TTL / hop limit would reach 0: dropped") \
-	X(SLOW_VLAN,       "slow_vlan",       "VLAN-tagged frame whose next hop is another interface: slow path")
+	X(SLOW_VLAN,       "slow_vlan",       "VLAN-tagged frame whose next hop is another interface: slow path") \
+	X(PASS_TOO_BIG,    "pass_too_big",    "slow-path frame longer than the ring's copy: XDP_PASS")
 
 enum pierce_reason {
 #define PIERCE_X_ENUM(name, metric, help) PIERCE_R_##name,

@@ -422,6 +422,45 @@ static void test_fragments_to_the_kernel(void **state)
 	ring_buffer__free(rb);
 }
 
+/* Review item 9: a frame longer than the ring's copy is passed to the
+ * kernel whole, not truncated into the ring and dropped. */
+static void test_too_big_for_the_ring(void **state)
+{
+	struct t_frame_spec big = { .src = T_PEER4, .dst = T_RELAY4, .sport = 4000, .dport = 20046, .payload = 2900 };
+	struct t_frame_spec fits = big;
+	uint64_t tb = t_count(PIERCE_R_PASS_TOO_BIG), fib = t_count(PIERCE_R_SLOW_FIB);
+	struct ring_seen seen = {};
+	struct ring_buffer *rb = ring_open(&seen);
+	static uint8_t f[4096];
+	struct pierce_leg l;
+	struct t_run r;
+	size_t n = t_build(f, sizeof(f), &big);
+
+	fits.payload = PIERCE_SLOW_MAX_FRAME - 14 - 20 - 8; /* exactly the limit */
+	t_leg(&l, T_RELAY4, 20047, T_PEER4, T_NONEIGH4, 7000, PIERCE_SRC_STRICT);
+	set_leg(t_index(T_RELAY4, 20046), &l);
+	slowpath_flag(true);
+	assert_int_equal(t_run(f, n, &r), 0);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(r.out_len, n);
+	assert_memory_equal(r.out, f, n);
+	assert_int_equal(t_count(PIERCE_R_PASS_TOO_BIG), tb + 1);
+	assert_int_equal(ring_buffer__consume(rb), 0);
+
+	n = t_build(f, sizeof(f), &fits);
+	assert_int_equal(n, PIERCE_SLOW_MAX_FRAME);
+	assert_int_equal(t_run(f, n, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(ring_buffer__consume(rb), 1);
+	/* over the veth MTU: the fib lookup says so before the neighbour */
+	assert_int_equal(seen.hdr.reason, PIERCE_R_SLOW_FIB);
+	assert_int_equal(t_count(PIERCE_R_SLOW_FIB), fib + 1);
+	assert_int_equal(seen.hdr.frame_len, n);
+	assert_int_equal(seen.hdr.orig_len, n);
+	slowpath_flag(false);
+	ring_buffer__free(rb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_ttl_and_hop_limit),
 		cmocka_unit_test(test_vlan_tagged_redirect),
 		cmocka_unit_test(test_fragments_to_the_kernel),
+		cmocka_unit_test(test_too_big_for_the_ring),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
