@@ -45,6 +45,18 @@ static int fake_clear(void *ctx, uint32_t i)
 	return 0;
 }
 
+static unsigned batch_writes;
+
+static int fake_write(void *ctx, const uint32_t *index, const struct pierce_leg *l, unsigned n)
+{
+	batch_writes++;
+	for (unsigned k = 0; k < n; k++) {
+		assert_true(index[k] < 2 * PORT_COUNT);
+		legs[index[k]] = l[k];
+	}
+	return 0;
+}
+
 static int fake_get(void *ctx, uint32_t i, struct pierce_leg *out)
 {
 	if (i >= 2 * PORT_COUNT)
@@ -61,8 +73,10 @@ static int init_relay(void)
 {
 	struct relay_addr addrs[2];
 	struct relay_settings set = { .timeout_s = 60, .silent_timeout_s = 3600, .delete_delay_s = 30, .tos = 184 };
-	struct relay_dp_ops dp = { .leg_set = fake_set, .leg_clear = fake_clear, .leg_get = fake_get };
+	struct relay_dp_ops dp = { .leg_set = fake_set, .leg_clear = fake_clear, .leg_get = fake_get,
+				   .legs_write = fake_write };
 
+	batch_writes = 0;
 	memset(addrs, 0, sizeof(addrs));
 	sa_parse_ip("10.9.0.1", 0, &addrs[0].local);
 	sa_parse_ip("203.0.113.1", 0, &addrs[0].advertised);
@@ -195,6 +209,7 @@ static void test_offer_answer_query_delete(void **state)
 	pb = port_in_sdp(str(r, "sdp"));                                       /* B sends here */
 	assert_true(pb >= PORT_MIN && pb < PORT_MIN + PORT_COUNT && pb % 2 == 0);
 	assert_int_equal(port_pool_used(&R.ports), 2);
+	assert_int_equal(batch_writes, 1); /* a new call's four legs in one write */
 
 	/* the retransmission gets the same reply and books nothing more */
 	r = ng("2_1", offer_req("call-1@x"), 101 * SEC);
@@ -212,6 +227,7 @@ static void test_offer_answer_query_delete(void **state)
 	r = ng("2_3", ans, 103 * SEC);
 	assert_string_equal(str(r, "result"), "ok");
 	pa = port_in_sdp(str(r, "sdp"));                                       /* A sends here */
+	assert_int_equal(batch_writes, 2); /* the first answer rewrites the legs from scratch at once */
 	assert_true(pa != pb && pa % 2 == 0);
 	assert_non_null(strstr(str(r, "sdp"), "a=rtcp:"));
 
@@ -280,6 +296,7 @@ static void test_offer_answer_query_delete(void **state)
 		      "12:delete delayi0ee", 106 * SEC);
 	assert_string_equal(str(r, "result"), "ok");
 	assert_int_equal(port_pool_used(&R.ports), 0);
+	assert_int_equal(batch_writes, 3); /* and the delete clears them at once */
 	assert_int_equal(legs[ia].flags, 0);
 	assert_int_equal(legs[ib + 1].flags, 0);
 	assert_int_equal(R.calls.count, 0);

@@ -74,7 +74,7 @@ static struct call *make_call(struct relay *r)
 	sa_parse_ip("192.0.2.1", 0, &m->allow[0]);
 	m->dest_rtcp[0] = 4001;
 	m->dest_rtcp[1] = 5001;
-	assert_int_equal(call_legs_install(r, c), 0);
+	assert_int_equal(call_legs_install(r, c, true), 0);
 	return c;
 }
 

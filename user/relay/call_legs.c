@@ -52,26 +52,47 @@ void call_leg_build(const struct relay *r, const struct call *c, const struct ca
 	}
 }
 
-int call_legs_install(struct relay *r, struct call *c)
+#define CALL_LEGS_MAX (RSDP_MAX_MEDIA * 4)
+
+/* Whole entries at once where the data plane can, else one by one. */
+static int write_fresh(struct relay *r, const uint32_t *index, const struct pierce_leg *legs, unsigned n)
 {
-	bool reset = !c->legs_installed;
 	int err = 0;
 
-	for (unsigned i = 0; i < c->n_media && !err; i++) {
+	if (!n)
+		return 0;
+	if (r->dp.legs_write)
+		return r->dp.legs_write(r->dp.ctx, index, legs, n);
+	for (unsigned i = 0; i < n && !err; i++)
+		err = (legs[i].flags & PIERCE_LEG_ACTIVE) ? r->dp.leg_set(r->dp.ctx, index[i], &legs[i], true)
+							   : r->dp.leg_clear(r->dp.ctx, index[i]);
+	return err;
+}
+
+int call_legs_install(struct relay *r, struct call *c, bool reset)
+{
+	struct pierce_leg legs[CALL_LEGS_MAX];
+	uint32_t index[CALL_LEGS_MAX];
+	unsigned n = 0;
+	int err = 0;
+
+	reset = reset || !c->legs_installed;
+	for (unsigned i = 0; i < c->n_media; i++) {
 		const struct call_media *m = &c->media[i];
 
 		if (m->disabled || !m->port[0] || !m->port[1])
 			continue;
-		for (int s = 0; s < 2 && !err; s++) {
-			for (int k = 0; k < 2 && !err; k++) {
-				struct pierce_leg leg;
-
-				call_leg_build(r, c, m, s, k, &leg);
-				err = r->dp.leg_set(r->dp.ctx, relay_leg_index(r, m->addr[s], (uint16_t)(m->port[s] + k)),
-						    &leg, reset);
+		for (int s = 0; s < 2; s++) {
+			for (int k = 0; k < 2; k++) {
+				call_leg_build(r, c, m, s, k, &legs[n]);
+				index[n++] = relay_leg_index(r, m->addr[s], (uint16_t)(m->port[s] + k));
 			}
 		}
 	}
+	if (reset && n)
+		err = write_fresh(r, index, legs, n);
+	for (unsigned i = 0; i < n && !reset && !err; i++)
+		err = r->dp.leg_set(r->dp.ctx, index[i], &legs[i], false);
 	if (err)
 		log_err("call %s: writing legs failed: %s", c->call_id, strerror(-err));
 	else
@@ -80,13 +101,14 @@ int call_legs_install(struct relay *r, struct call *c)
 	return err;
 }
 
-static void release_media(struct relay *r, struct call_media *m)
+/* Releases media m's ports and queues its legs for clearing. */
+static void release_media(struct relay *r, struct call_media *m, uint32_t *index, unsigned *n)
 {
 	for (int s = 0; s < 2; s++) {
 		if (!m->port[s])
 			continue;
 		for (int k = 0; k < 2; k++)
-			r->dp.leg_clear(r->dp.ctx, relay_leg_index(r, m->addr[s], (uint16_t)(m->port[s] + k)));
+			index[(*n)++] = relay_leg_index(r, m->addr[s], (uint16_t)(m->port[s] + k));
 		port_pool_release(&r->ports, m->port[s]);
 		m->port[s] = 0;
 	}
@@ -94,8 +116,16 @@ static void release_media(struct relay *r, struct call_media *m)
 
 void call_release_media(struct relay *r, struct call *c, unsigned from)
 {
+	static const struct pierce_leg zero[CALL_LEGS_MAX];
+	uint32_t index[CALL_LEGS_MAX];
+	unsigned n = 0;
+	int err;
+
 	for (unsigned i = from; i < RSDP_MAX_MEDIA; i++)
-		release_media(r, &c->media[i]);
+		release_media(r, &c->media[i], index, &n);
+	err = write_fresh(r, index, zero, n);
+	if (err) /* the ports are free again all the same: the next call on them rewrites the legs */
+		log_warn("call %s: clearing legs failed: %s", c->call_id, strerror(-err));
 	r->state_dirty = true;
 }
 

@@ -5,6 +5,7 @@
  * for timeouts, and signals (INT/TERM leave the pinned data plane running;
  * HUP rereads the config, never the BPF program).
  */
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <ev.h>
 #include <net/if.h>
@@ -47,6 +48,22 @@ static int dp_leg_set(void *ctx, uint32_t i, const struct pierce_leg *l, bool re
 static int dp_leg_clear(void *ctx, uint32_t i)
 {
 	return pierce_dp_leg_clear(ctx, i);
+}
+
+/* Whole legs-map entries in one BPF_MAP_UPDATE_BATCH: the legs map is an
+ * array of struct pierce_leg (abi.h), so a full entry with a zero second
+ * line is what pierce_dp_leg_set(reset) and pierce_dp_leg_clear write. */
+static int dp_legs_write(void *ctx, const uint32_t *index, const struct pierce_leg *legs, unsigned n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o); /* elem_flags: only BPF_F_LOCK is allowed */
+	uint32_t count = n;
+
+	for (unsigned i = 0; i < n; i++)
+		if (index[i] >= pierce_dp_leg_count(ctx))
+			return -ENOENT;
+	if (bpf_map_update_batch(pierce_dp_legs_fd(ctx), index, legs, &count, &o) < 0)
+		return -errno;
+	return count == n ? 0 : -EIO;
 }
 
 static int dp_leg_get(void *ctx, uint32_t i, struct pierce_leg *out)
@@ -188,7 +205,7 @@ static int start(struct daemon *d, struct ev_loop *loop)
 	struct relay_addr addrs[PIERCE_MAX_ADDRS];
 	struct relay_settings set;
 	struct relay_dp_ops ops = { .leg_set = dp_leg_set, .leg_clear = dp_leg_clear, .leg_get = dp_leg_get,
-				    .stats = dp_stats };
+				    .stats = dp_stats, .legs_write = dp_legs_write };
 	struct sockaddr_storage at;
 	struct timespec real;
 	bool adopted = false;

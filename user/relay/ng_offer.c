@@ -202,7 +202,7 @@ enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, str
 	c->last_signal_ns = now_ns;
 	if (rewrite_for(r, q, &info, c, o, out, err))
 		goto fail;
-	if (call_legs_install(r, c)) {
+	if (call_legs_install(r, c, false)) {
 		snprintf(err, NG_ERR_MAX, "Data plane update failed");
 		goto fail;
 	}
@@ -224,6 +224,7 @@ enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, st
 {
 	struct rsdp_info info;
 	struct call *c;
+	bool first_answer;
 	int offerer, a;
 
 	if (inspect(q, &info, err))
@@ -261,13 +262,17 @@ enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, st
 		}
 		side_addresses(q, &info.media[i], m, a);
 	}
+	first_answer = c->state == CALL_OFFERED;
 	c->state = CALL_ANSWERED;
 	c->last_signal_ns = now_ns;
 	if (q->tos >= 0)
 		c->tos = q->tos;
 	if (rewrite_for(r, q, &info, c, offerer, out, err))
 		return NG_ERROR;
-	if (call_legs_install(r, c)) {
+	/* Before the first answer no leg has counted a packet (the callee's are
+	 * closed, the caller's have nowhere to send), so the legs may be
+	 * written from scratch. */
+	if (call_legs_install(r, c, first_answer)) {
 		snprintf(err, NG_ERR_MAX, "Data plane update failed");
 		return NG_ERROR;
 	}

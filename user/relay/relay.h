@@ -30,6 +30,10 @@ struct relay_dp_ops {
 	int (*leg_clear)(void *ctx, uint32_t index);
 	int (*leg_get)(void *ctx, uint32_t index, struct pierce_leg *out);
 	int (*stats)(void *ctx, struct pierce_stats *out); /* optional */
+	/* Optional: writes n whole entries (counters and next-hop cache as
+	 * given, i.e. zero) at once: a fresh install or a clear costs one
+	 * system call per call, not two per leg. */
+	int (*legs_write)(void *ctx, const uint32_t *index, const struct pierce_leg *legs, unsigned n);
 };
 
 #define NG_COMMANDS(X)                  \

@@ -45,7 +45,8 @@ start_relay() { # $1 = rtpengine | pierce; sets RELAY_PID
 		[ -x "$BUILD/pierce-relay" ] || fail "$BUILD/pierce-relay missing: make BUILD=$BUILD"
 		xdp_pass_attach cli eth0
 		spawn srv "$OUT/pierce.log" taskset -c "$SUT_CPU" "$BUILD/pierce-relay" \
-			--interface eth0 --address $SRV --ng $NG --pin-dir "$(bpffs_dir relay)/pierce"
+			--interface eth0 --address $SRV --ng $NG --ng-allow $CLI/32 --ports 30000-59999 \
+			--delete-delay 0 --state-file "" --metrics off --pin-dir "$(bpffs_dir relay)/pierce"
 		;;
 	*) fail "unknown relay $1" ;;
 	esac
@@ -53,20 +54,39 @@ start_relay() { # $1 = rtpengine | pierce; sets RELAY_PID
 	wait_for 10 "$1 answers ng ping" nsx cli "$PYTHON" $NGQ $NG ping
 }
 
-declare -A RATE
+# CPU time of a process and all its threads, in ns (schedstat: /proc/stat
+# under-counts bursty work on this kernel)
+proc_cpu_ns() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'
+}
+# ip netns exec, taskset and rtpengine.sh all exec: the spawned PID is the server
+server_pid() { echo "$1"; }
+
+declare -A RATE CPU_US
 status=0
 for r in $RELAYS; do
 	start_relay "$r"
 	echo "== $r: ${DURATION}s, window $WINDOW"
+	cpu0=$(proc_cpu_ns "$RELAY_PID")
+	if [ -n "${PROFILE:-}" ]; then # perf samples of the server while it is loaded
+		perf record -q -g -p "$(server_pid "$RELAY_PID")" -o "$OUT/$r.perf.data" -- sleep "$DURATION" \
+			>/dev/null 2>&1 &
+		PERF_PID=$!
+	fi
 	nsx cli "$BUILD/pierce-ngbench" --server $NG --sdp-ip $CLI --duration "$DURATION" \
 		--window "$WINDOW" --cpu "$GEN_CPU" --label "$r" >"$OUT/$r.json"
 	rc=$?
+	cpu1=$(proc_cpu_ns "$RELAY_PID")
+	[ -n "${PROFILE:-}" ] && wait "$PERF_PID"
 	cat "$OUT/$r.json"
 	[ "$rc" = 0 ] || { echo "ng.sh: $r had failed requests (exit $rc)" >&2; status=1; }
 	left=$(nsx cli "$PYTHON" $NGQ $NG list --len calls 2>/dev/null || echo "?")
 	echo "$r: calls left after the run: $left"
 	[ "$left" = 0 ] || status=1
 	RATE[$r]=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["cycles_per_s"])' "$OUT/$r.json")
+	CPU_US[$r]=$("$PYTHON" -c 'import json,sys; d = json.load(open(sys.argv[1]))
+print("%.1f" % ((int(sys.argv[3]) - int(sys.argv[2])) / 1e3 / max(1, d["cycles_ok"])))' "$OUT/$r.json" "$cpu0" "$cpu1")
+	echo "$r: server CPU per cycle: ${CPU_US[$r]} µs"
 	stop_pid "$RELAY_PID"
 	kill -0 "$RELAY_PID" 2>/dev/null && fail "$r did not stop"
 done
