@@ -173,3 +173,11 @@ hp_proxy_start() {
 	printf -v "PROXY${n}_PID" %s "$SPAWNED_PID"
 	wait_for 10 "proxy $n listening" bash -c "ip netns exec $(ns "proxy$n") ss -Hlun 'sport = :5060' | grep -q 5060"
 }
+
+# hp_scn_refused CODE: a copy of uac_notfound.xml (addressing b.test) that
+# expects final response CODE instead of 404; prints its path
+hp_scn_refused() {
+	local out=$E2E_TMP/uac_$1.xml
+	sed "s/response=\"404\"/response=\"$1\"/" "$(pt_scn uac_notfound)" >"$out" || fail "scenario for $1"
+	echo "$out"
+}
