@@ -83,6 +83,7 @@ int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 	const char *ifname;
 	bool generic = false, adopted = false;
 	uint32_t ttl_ms;
+	char bad[3];
 	int c, err, ret = CTL_FAIL;
 
 	optind = 0; /* a fresh getopt over this subcommand */
@@ -113,7 +114,7 @@ int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 			o.nh_ttl_ns = (uint64_t)ttl_ms * 1000000ULL;
 			break;
 		default:
-			return ctl_usage_error("attach: unknown or incomplete option '%s'", argv[optind - 1]);
+			return ctl_usage_error("attach: unknown or incomplete option '%s'", ctl_bad_option(argv, bad));
 		}
 	}
 	if (optind != argc - 1)

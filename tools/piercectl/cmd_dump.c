@@ -157,6 +157,7 @@ static void leg_json(struct json *j, const char *key, const struct pierce_cfg *c
 	if (l->flags & PIERCE_LEG_SET_DSCP)
 		json_u64(j, "dscp", l->dscp);
 	json_str(j, "peer", lt.peer);
+	json_bool(j, "rtcp_next", l->flags & PIERCE_LEG_RTCP_NEXT);
 	json_u64(j, "flags", l->flags);
 	json_u64(j, "packets", l->packets);
 	json_u64(j, "bytes", l->bytes);
@@ -173,9 +174,10 @@ static void leg_line(const char *prefix, const struct pierce_cfg *cfg, const str
 	leg_text(cfg, r, now, &lt);
 	if (l->flags & PIERCE_LEG_SET_DSCP)
 		snprintf(dscp, sizeof(dscp), " dscp %u", l->dscp);
-	printf("%s%s -> %s from %s allow %s%s policy %s%s peer %s packets %" PRIu64 " bytes %" PRIu64,
+	printf("%s%s -> %s from %s allow %s%s policy %s%s peer %s%s packets %" PRIu64 " bytes %" PRIu64,
 	       prefix, lt.relay, lt.dst, lt.src, lt.allow, (l->flags & PIERCE_LEG_LATCHED) ? " (latched)" : "",
-	       ctl_policy_name(l->policy), dscp, lt.peer, (uint64_t)l->packets, (uint64_t)l->bytes);
+	       ctl_policy_name(l->policy), dscp, lt.peer, (l->flags & PIERCE_LEG_RTCP_NEXT) ? " rtcp-next" : "",
+	       (uint64_t)l->packets, (uint64_t)l->bytes);
 	if (lt.idle_s >= 0)
 		printf(" idle %.1fs\n", lt.idle_s);
 	else

@@ -67,10 +67,14 @@ static int relay_index(const struct pierce_cfg *cfg, const char *what, const str
 	int64_t idx = pierce_dp_leg_index(cfg, ss);
 
 	if (idx < 0) {
+		uint16_t port = sa_port(ss);
+
 		fprintf(stderr, "piercectl: leg: %s %s is not a relay address and port of this data plane "
 				"(ports %u-%u)\n", what, sa_format(ss, buf, sizeof(buf)), cfg->port_min,
 			cfg->port_min + cfg->port_count - 1);
-		return -ENOENT;
+		/* a port outside the range is a bad command line; an address
+		 * this data plane does not serve is a failed lookup */
+		return port < cfg->port_min || (uint32_t)(port - cfg->port_min) >= cfg->port_count ? -ERANGE : -ENOENT;
 	}
 	*index = (uint32_t)idx;
 	return 0;
@@ -78,7 +82,7 @@ static int relay_index(const struct pierce_cfg *cfg, const char *what, const str
 
 struct leg_args {
 	struct sockaddr_storage relay, dst, src, allow, peer;
-	bool has_relay, has_dst, has_src, has_allow, has_peer, replace;
+	bool has_relay, has_dst, has_src, has_allow, has_peer, replace, any_src, rtcp_next;
 	uint8_t policy;
 	int dscp; /* -1: leave DSCP alone */
 };
@@ -94,9 +98,11 @@ static int parse_leg_args(int argc, char **argv, struct leg_args *a)
 		{ "dscp", required_argument, NULL, 'D' },
 		{ "peer", required_argument, NULL, 'e' },
 		{ "replace", no_argument, NULL, 'R' },
+		{ "any-src", no_argument, NULL, 'A' },
+		{ "rtcp-next", no_argument, NULL, 'N' },
 		{ 0 },
 	};
-	char *end;
+	char *end, bad[3];
 	long v;
 	int c;
 
@@ -146,14 +152,26 @@ static int parse_leg_args(int argc, char **argv, struct leg_args *a)
 		case 'R':
 			a->replace = true;
 			break;
+		case 'A':
+			a->any_src = true;
+			break;
+		case 'N':
+			a->rtcp_next = true;
+			break;
 		default:
-			return ctl_usage_error("leg: unknown or incomplete option '%s'", argv[optind - 1]);
+			return ctl_usage_error("leg: unknown or incomplete option '%s'", ctl_bad_option(argv, bad));
 		}
 	}
 	if (optind != argc)
 		return ctl_usage_error("leg: unexpected argument '%s'", argv[optind]);
 	if (!a->has_relay)
 		return ctl_usage_error("leg: --relay IP:PORT is required");
+	if (a->has_allow && a->any_src)
+		return ctl_usage_error("leg: --allow and --any-src exclude each other");
+	if (a->has_dst && (a->has_src || a->has_peer) &&
+	    a->dst.ss_family != (a->has_src ? a->src.ss_family : a->peer.ss_family))
+		return ctl_usage_error("leg: --dst and the address the relay sends from (--src, else --peer) "
+				       "are of different families");
 	return CTL_OK;
 }
 
@@ -191,11 +209,15 @@ static int build_leg(const struct pierce_cfg *cfg, const struct leg_args *a, str
 		leg->flags |= PIERCE_LEG_SET_DSCP;
 	}
 	if (a->has_peer) {
-		if (relay_index(cfg, "--peer", &a->peer, &peer))
-			return -ENOENT;
+		int err = relay_index(cfg, "--peer", &a->peer, &peer);
+
+		if (err)
+			return err;
 		leg->peer_index = peer;
 		leg->flags |= PIERCE_LEG_HAS_PEER;
 	}
+	if (a->rtcp_next)
+		leg->flags |= PIERCE_LEG_RTCP_NEXT;
 	return 0;
 }
 
@@ -209,10 +231,15 @@ static int leg_add(const struct ctl *ctl, struct pierce_dp *dp, const struct pie
 
 	if (!a->has_src && !a->has_peer)
 		return ctl_usage_error("leg add: give --src IP:PORT or --peer IP:PORT (where the relay sends from)");
-	if (relay_index(cfg, "--relay", &a->relay, &index))
-		return CTL_FAIL;
-	if (build_leg(cfg, a, &leg))
-		return CTL_FAIL;
+	err = relay_index(cfg, "--relay", &a->relay, &index);
+	if (err)
+		return err == -ERANGE ? CTL_USAGE : CTL_FAIL;
+	if (!a->has_allow && !a->any_src) /* an open leg is a choice, never a default */
+		return ctl_usage_error("leg add: give --allow IP[:PORT], or --any-src to latch the first "
+				       "RTP-shaped packet from anyone");
+	err = build_leg(cfg, a, &leg);
+	if (err)
+		return err == -ERANGE ? CTL_USAGE : CTL_FAIL;
 	err = pierce_dp_leg_get(dp, index, &old);
 	if (err)
 		return ctl_fail(err, "leg add: cannot read leg %u", index);
@@ -238,10 +265,11 @@ static int leg_del(const struct ctl *ctl, struct pierce_dp *dp, const struct pie
 	uint32_t index;
 	int err;
 
-	if (a->has_dst || a->has_src || a->has_allow || a->has_peer || a->dscp >= 0)
+	if (a->has_dst || a->has_src || a->has_allow || a->has_peer || a->dscp >= 0 || a->any_src || a->rtcp_next)
 		return ctl_usage_error("leg del: takes only --relay IP:PORT");
-	if (relay_index(cfg, "--relay", &a->relay, &index))
-		return CTL_FAIL;
+	err = relay_index(cfg, "--relay", &a->relay, &index);
+	if (err)
+		return err == -ERANGE ? CTL_USAGE : CTL_FAIL;
 	err = pierce_dp_leg_clear(dp, index);
 	if (err)
 		return ctl_fail(err, "leg del: cannot clear leg %u", index);

@@ -29,6 +29,10 @@ int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "piercectl: <what>: <strerror(-err)>" and returns CTL_FAIL. */
 int ctl_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The option getopt refused: "-x" from a group like -xj (optopt), else the
+ * argument itself ("--bogus"). buf holds at least 3 bytes. */
+const char *ctl_bad_option(char **argv, char *buf);
+
 /* The relay ip:port a legs[] index stands for; -ENOENT when no slot has it. */
 int ctl_leg_relay(const struct pierce_cfg *cfg, uint32_t index, struct sockaddr_storage *out);
 

@@ -26,13 +26,14 @@ static const struct command commands[] = {
 	{ "attach", cmd_attach,
 	  "attach IFNAME [--generic] --address IP [--address IP ...] [--ports A-B]\n"
 	  "                 [--fib-ifindex N] [--nh-ttl-ms MS]\n"
-	  "        load (or adopt the pinned) data plane and attach it to IFNAME" },
+	  "        load (or adopt the pinned) data plane and attach it to IFNAME;\n"
+	  "        without --address: attach the pinned data plane as it is" },
 	{ "detach", cmd_detach, "detach IFNAME          remove the XDP program from IFNAME" },
 	{ "unload", cmd_unload, "unload                 unpin every map and link: the data plane stops" },
 	{ "cfg", cmd_cfg, "cfg                    relay addresses, port range, next-hop settings" },
 	{ "leg", cmd_leg,
-	  "leg add --relay IP:PORT [--dst IP:PORT] [--src IP:PORT] [--allow IP[:PORT]]\n"
-	  "        [--policy strict|trust|relatch] [--dscp N] [--peer IP:PORT] [--replace]\n"
+	  "leg add --relay IP:PORT [--dst IP:PORT] [--src IP:PORT] --allow IP[:PORT]|--any-src\n"
+	  "        [--policy strict|trust|relatch] [--dscp N] [--peer IP:PORT] [--rtcp-next] [--replace]\n"
 	  "    leg del --relay IP:PORT\n"
 	  "    leg list               forwarding legs" },
 	{ "legs", cmd_legs, "legs                   same as leg list" },
@@ -61,6 +62,17 @@ int ctl_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs(" (piercectl --help for usage)\n", stderr);
 	return CTL_USAGE;
+}
+
+const char *ctl_bad_option(char **argv, char *buf)
+{
+	if (optopt > 0 && optopt < 256) { /* a short option, maybe inside a group */
+		buf[0] = '-';
+		buf[1] = (char)optopt;
+		buf[2] = '\0';
+		return buf;
+	}
+	return argv[optind - 1];
 }
 
 int ctl_fail(int err, const char *fmt, ...)
@@ -104,6 +116,7 @@ int main(int argc, char **argv)
 	};
 	struct ctl ctl = { .pin_dir = PIERCE_PIN_DIR_DEFAULT };
 	enum log_level level = LOG_LVL_WARN;
+	char bad[3];
 	int c;
 
 	opterr = 0;
@@ -124,7 +137,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return CTL_OK;
 		default:
-			return ctl_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return ctl_usage_error("unknown or incomplete option '%s'", ctl_bad_option(argv, bad));
 		}
 	}
 	log_init("piercectl", level, false);
