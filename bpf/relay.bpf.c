@@ -87,8 +87,8 @@ static __always_inline int slow_path(struct xdp_md *ctx, const struct pierce_cfg
 	__u64 orig;
 	__u32 copy;
 
-	if (!(c->flags & PIERCE_CFG_SLOWPATH))
-		return count(reason, bytes, XDP_PASS);
+	if (!(c->flags & PIERCE_CFG_SLOWPATH)) /* the slow_* reason is known only to the ring */
+		return count(PIERCE_R_PASS_SLOW, bytes, XDP_PASS);
 	orig = bpf_xdp_get_buff_len(ctx);
 	if (orig > PIERCE_SLOW_MAX_FRAME) /* a truncated copy could not be forwarded */
 		return count(PIERCE_R_PASS_TOO_BIG, bytes, XDP_PASS);
@@ -98,7 +98,7 @@ static __always_inline int slow_path(struct xdp_md *ctx, const struct pierce_cfg
 	copy = (__u32)orig;
 	if (copy < 1 || copy > PIERCE_SLOW_MAX_FRAME || bpf_xdp_load_bytes(ctx, 0, rec->frame, copy) < 0) {
 		bpf_ringbuf_discard(rec, 0);
-		return count(PIERCE_R_SLOW_RING_FULL, bytes, XDP_PASS);
+		return count(PIERCE_R_PASS_SLOW_COPY, bytes, XDP_PASS);
 	}
 	rec->hdr.reason = reason;
 	rec->hdr.ifindex = ctx->ingress_ifindex;

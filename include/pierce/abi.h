@@ -53,10 +53,11 @@
 	X(SLOW_NO_DEVMAP,  "slow_no_devmap",  "egress ifindex not in devmap: slow path") \
 	X(SLOW_NO_DEST,    "slow_no_dest",    "leg has no destination yet: dropped")  \
 	X(SLOW_RING_FULL,  "slow_ring_full",  "slow-path ring full: XDP_PASS")        \
-	X(PASS_SLOW,       "pass_slow",       "slow-path candidate on a relay w/o ring: XDP_PASS") \
+	X(PASS_SLOW,       "pass_slow",       "slow-path candidate, no ring consumer: XDP_PASS") \
 	X(DROP_TTL,        "drop_ttl",        "TTL / hop limit would reach 0: dropped") \
 	X(SLOW_VLAN,       "slow_vlan",       "VLAN-tagged frame whose next hop is another interface: slow path") \
-	X(PASS_TOO_BIG,    "pass_too_big",    "slow-path frame longer than the ring's copy: XDP_PASS")
+	X(PASS_TOO_BIG,    "pass_too_big",    "slow-path frame longer than the ring's copy: XDP_PASS") \
+	X(PASS_SLOW_COPY,  "pass_slow_copy",  "copying a frame into the slow-path ring failed: XDP_PASS")
 
 enum pierce_reason {
 #define PIERCE_X_ENUM(name, metric, help) PIERCE_R_##name,
@@ -149,9 +150,13 @@ struct pierce_cfg {
 	__u16 port_min;                /* first relay port (host order) */
 	__u16 _pad0;
 	__u32 port_count;              /* ports per address in the legs map */
-	__u32 fib_ifindex;             /* ifindex given to bpf_fib_lookup; 0 = ingress */
+	/* ifindex given to bpf_fib_lookup; 0 = the ingress interface. pierce_dp_open
+	 * writes 1 (lo, see dp_fib.c) unless told; pierce_dp_cfg_set can write 0. */
+	__u32 fib_ifindex;
 	__u32 flags;                   /* enum pierce_cfg_flags */
-	__u64 nh_ttl_ns;               /* next-hop cache lifetime; 0 = look up every packet */
+	/* next-hop cache lifetime; 0 = look up every packet. pierce_dp_open writes
+	 * PIERCE_NH_TTL_NS unless told; pierce_dp_cfg_set can write 0. */
+	__u64 nh_ttl_ns;
 	struct pierce_local addrs[PIERCE_MAX_ADDRS];
 };
 

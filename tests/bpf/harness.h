@@ -332,6 +332,43 @@ static inline int t_run(const void *frame, size_t len, struct t_run *r)
 	return t_run_n(frame, len, T.if_pd0, 1, r);
 }
 
+static inline int t_slow_record(void *ctx, void *data, size_t size)
+{
+	const struct pierce_slow_hdr *h = data;
+
+	*(int *)ctx = size >= sizeof(*h) ? (int)h->reason : -2;
+	return 0;
+}
+
+static inline int t_slowpath_flag(bool on)
+{
+	struct pierce_cfg c;
+
+	if (pierce_dp_cfg_get(T.dp, &c))
+		return -1;
+	c.flags = on ? (c.flags | PIERCE_CFG_SLOWPATH) : (c.flags & ~(uint32_t)PIERCE_CFG_SLOWPATH);
+	return pierce_dp_cfg_set(T.dp, &c) ? -1 : 0;
+}
+
+/* Runs frame with a slow-path ring consumer: the reason of the one record
+ * it queued, -1 when none (r says what happened), -2 on a harness failure. */
+static inline int t_run_slow(const void *frame, size_t len, struct t_run *r)
+{
+	struct ring_buffer *rb;
+	int reason = -1, n;
+
+	rb = ring_buffer__new(pierce_dp_slowpath_fd(T.dp), t_slow_record, &reason, NULL);
+	if (!rb)
+		return -2;
+	ring_buffer__consume(rb); /* what earlier runs left */
+	reason = -1;
+	if (t_slowpath_flag(true) || t_run(frame, len, r) || t_slowpath_flag(false))
+		reason = -2;
+	n = ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return n > 1 ? -2 : reason;
+}
+
 static inline uint64_t t_count(enum pierce_reason reason)
 {
 	struct pierce_stats s;

@@ -29,6 +29,16 @@ static int send_v4(const char *src, uint16_t sport, uint16_t dport, struct t_run
 	return t_run(f, n, r);
 }
 
+/* The slow-path reason of a v4 datagram, with a ring consumer. */
+static int slow_v4(const char *src, uint16_t sport, uint16_t dport, struct t_run *r)
+{
+	struct t_frame_spec s = { .src = src, .dst = T_RELAY4, .sport = sport, .dport = dport, .payload = 20 };
+	uint8_t f[256];
+	size_t n = t_build(f, sizeof(f), &s);
+
+	return t_run_slow(f, n, r);
+}
+
 static void test_latch_sets_reverse_destination(void **state)
 {
 	uint32_t a = t_index(T_RELAY4, P_A), b = t_index(T_RELAY4, P_B);
@@ -147,7 +157,7 @@ static void test_inactive_no_dest_xfamily(void **state)
 {
 	uint32_t a = t_index(T_RELAY4, P_A);
 	uint64_t inact = t_count(PIERCE_R_DROP_INACTIVE), nodest = t_count(PIERCE_R_SLOW_NO_DEST);
-	uint64_t xf = t_count(PIERCE_R_SLOW_XFAMILY);
+	uint64_t xf = t_count(PIERCE_R_SLOW_XFAMILY), pslow = t_count(PIERCE_R_PASS_SLOW);
 	struct pierce_leg l;
 	struct t_run r;
 
@@ -166,6 +176,9 @@ static void test_inactive_no_dest_xfamily(void **state)
 	set_leg(a, &l);
 	assert_int_equal(send_v4(T_PEER4, 1, P_A, &r), 0);
 	assert_int_equal(r.action, XDP_PASS); /* no ring consumer: the kernel gets it */
+	assert_int_equal(t_count(PIERCE_R_PASS_SLOW), pslow + 1);
+	assert_int_equal(slow_v4(T_PEER4, 1, P_A, &r), PIERCE_R_SLOW_XFAMILY);
+	assert_int_equal(r.action, XDP_DROP);
 	assert_int_equal(t_count(PIERCE_R_SLOW_XFAMILY), xf + 1);
 }
 
@@ -294,9 +307,9 @@ static void test_fragments_options_v6_ext(void **state)
 
 	expect_pass(&first, PIERCE_R_PASS_FRAGMENT);
 	expect_pass(&later, PIERCE_R_PASS_FRAGMENT);
-	expect_pass(&opts, PIERCE_R_SLOW_IP_OPTIONS);
+	expect_pass(&opts, PIERCE_R_PASS_SLOW); /* slow path, but no ring consumer */
 	expect_pass(&sip_opts, PIERCE_R_NOT_OURS); /* options never hide SIP from the stack */
-	expect_pass(&ext6, PIERCE_R_SLOW_IPV6_EXT);
+	expect_pass(&ext6, PIERCE_R_PASS_SLOW);
 	expect_pass(&frag6, PIERCE_R_PASS_FRAGMENT);
 	expect_pass(&sip_ext6, PIERCE_R_NOT_OURS);
 }
@@ -343,10 +356,10 @@ static void test_fib_fwd_disabled_unless_lo(void **state)
 	set_leg(a, &l);
 	t_leg(&l, T_RELAY6, P_B, NULL, T_PEER6, 7000, PIERCE_SRC_TRUST);
 	set_leg(a6, &l);
-	assert_int_equal(send_v4(T_PEER4, 1, P_A, &r), 0);
-	assert_int_equal(r.action, XDP_PASS);
-	assert_int_equal(t_run(f, n, &r), 0);
-	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(slow_v4(T_PEER4, 1, P_A, &r), PIERCE_R_SLOW_FIB);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(t_run_slow(f, n, &r), PIERCE_R_SLOW_FIB);
+	assert_int_equal(r.action, XDP_DROP);
 	assert_int_equal(t_count(PIERCE_R_SLOW_FIB), fib + 2);
 
 	assert_int_equal(pierce_dp_cfg_set(T.dp, &saved), 0);
@@ -359,19 +372,25 @@ static void test_fib_fwd_disabled_unless_lo(void **state)
 static void test_fib_no_neigh_and_unroutable(void **state)
 {
 	uint32_t a = t_index(T_RELAY4, P_A);
-	uint64_t nn = t_count(PIERCE_R_SLOW_NO_NEIGH), fib = t_count(PIERCE_R_SLOW_FIB);
+	uint64_t nn = t_count(PIERCE_R_SLOW_NO_NEIGH), fib = t_count(PIERCE_R_SLOW_FIB), pslow;
 	struct pierce_leg l;
 	struct t_run r;
 
 	t_leg(&l, T_RELAY4, P_B, NULL, T_NONEIGH4, 7000, PIERCE_SRC_TRUST);
 	set_leg(a, &l);
-	assert_int_equal(send_v4(T_PEER4, 1, P_A, &r), 0);
-	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(slow_v4(T_PEER4, 1, P_A, &r), PIERCE_R_SLOW_NO_NEIGH);
+	assert_int_equal(r.action, XDP_DROP);
 	assert_int_equal(t_count(PIERCE_R_SLOW_NO_NEIGH), nn + 1);
 	t_leg(&l, T_RELAY4, P_B, NULL, "198.51.100.1", 7000, PIERCE_SRC_TRUST); /* no route */
 	set_leg(a, &l);
+	assert_int_equal(slow_v4(T_PEER4, 1, P_A, &r), PIERCE_R_SLOW_FIB);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(t_count(PIERCE_R_SLOW_FIB), fib + 1);
+	/* without a ring consumer the kernel gets them, counted pass_slow */
+	pslow = t_count(PIERCE_R_PASS_SLOW);
 	assert_int_equal(send_v4(T_PEER4, 1, P_A, &r), 0);
 	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(t_count(PIERCE_R_PASS_SLOW), pslow + 1);
 	assert_int_equal(t_count(PIERCE_R_SLOW_FIB), fib + 1);
 	assert_int_equal(pierce_dp_leg_get(T.dp, a, &l), 0);
 	assert_int_equal(l.nh_stamp_ns, 0); /* failures are not cached */
