@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "bencode.h"
@@ -141,6 +142,31 @@ static void test_encode_roundtrip(void **state)
 	bencode_buf_free(&b);
 }
 
+static void test_encode_numbers(void **state)
+{
+	static const char want[] = "i0ei7ei-1ei9223372036854775807ei-9223372036854775808e0:10:0123456789";
+	struct bencode_buf b;
+	struct bencode_node *root;
+	struct bencode_tree t = { .nodes = pool, .cap = POOL };
+
+	bencode_buf_init(&b, 4096);
+	bencode_put_list(&b);
+	bencode_put_int(&b, 0);
+	bencode_put_int(&b, 7);
+	bencode_put_int(&b, -1);
+	bencode_put_int(&b, LLONG_MAX);
+	bencode_put_int(&b, LLONG_MIN);
+	bencode_put_str(&b, "", 0);
+	bencode_put_cstr(&b, "0123456789");
+	bencode_put_end(&b);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, strlen(want) + 2);
+	assert_memory_equal(b.data + 1, want, strlen(want));
+	assert_int_equal(bencode_decode(&t, b.data, b.len, &root), 0);
+	assert_int_equal(root->child->next->next->next->next->num, LLONG_MIN);
+	bencode_buf_free(&b);
+}
+
 static void test_encode_limit(void **state)
 {
 	struct bencode_buf b;
@@ -165,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_encode_roundtrip),
+		cmocka_unit_test(test_encode_numbers),
 		cmocka_unit_test(test_encode_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,6 +54,8 @@ static const struct opt_def defs[] = {
 	  .metavar = "TEXT", .help = "a name for this run in the report" },
 	{ .name = "cpu", .type = OPT_INT, .offset = CFG(cpu), .min = -1, .max = 4095, .metavar = "N",
 	  .help = "pin to CPU N (default -1: no pinning)" },
+	{ .name = "busy-poll", .type = OPT_BOOL, .offset = CFG(busy_poll),
+	  .help = "spin on the socket instead of sleeping (the generator owns its core)" },
 	{ .name = "log-level", .type = OPT_STRING, .offset = CFG(log_level), .size = STR_SIZE(log_level),
 	  .metavar = "LEVEL", .help = "err, warn (default), info, debug" },
 };

@@ -29,6 +29,7 @@ struct ngb_cfg {
 	long long window;         /* cycles in flight at once */
 	long long timeout_ms;     /* a request with no reply by then has failed */
 	long long cpu;            /* -1: no pinning */
+	bool busy_poll;           /* spin on the socket instead of sleeping in poll() */
 	char log_level[16];
 };
 

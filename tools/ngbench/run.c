@@ -271,7 +271,9 @@ int ngb_run(const struct ngb_cfg *cfg, struct ngb_result *res)
 			log_warn("giving up on %zu cycles still in flight", busy_slots(&b));
 			break;
 		}
-		ret = poll(&pfd, 1, 5);
+		/* spinning: a reply finds nobody asleep, so the server's send does
+		 * not pay for waking us (the generator has a core of its own) */
+		ret = cfg->busy_poll ? 1 : poll(&pfd, 1, 5);
 		if (ret < 0 && errno != EINTR) {
 			ret = -errno;
 			goto out;

@@ -289,12 +289,26 @@ void bencode_put_raw(struct bencode_buf *b, const void *p, size_t len)
 	b->len += len;
 }
 
+/* Decimal digits of v ending at end (no NUL); returns where they start.
+ * Every string and integer goes through here: snprintf was a tenth of the
+ * relay's ng time. */
+static char *put_digits(char *end, unsigned long long v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 void bencode_put_str(struct bencode_buf *b, const void *s, size_t len)
 {
 	char hdr[24];
-	int n = snprintf(hdr, sizeof(hdr), "%zu:", len);
+	char *start;
 
-	bencode_put_raw(b, hdr, (size_t)n);
+	hdr[sizeof(hdr) - 1] = ':';
+	start = put_digits(hdr + sizeof(hdr) - 1, len);
+	bencode_put_raw(b, start, (size_t)(hdr + sizeof(hdr) - start));
 	bencode_put_raw(b, s, len);
 }
 
@@ -306,9 +320,15 @@ void bencode_put_cstr(struct bencode_buf *b, const char *s)
 void bencode_put_int(struct bencode_buf *b, long long v)
 {
 	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "i%llde", v);
+	char *start;
 
-	bencode_put_raw(b, tmp, (size_t)n);
+	tmp[sizeof(tmp) - 1] = 'e';
+	/* the magnitude as unsigned: -LLONG_MIN does not fit a long long */
+	start = put_digits(tmp + sizeof(tmp) - 1, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+	if (v < 0)
+		*--start = '-';
+	*--start = 'i';
+	bencode_put_raw(b, start, (size_t)(tmp + sizeof(tmp) - start));
 }
 
 void bencode_put_list(struct bencode_buf *b) { bencode_put_raw(b, "l", 1); }

@@ -306,6 +306,9 @@ static void dispatch(struct relay *r, const struct bencode_node *root, uint64_t 
 int ng_process(struct relay *r, const char *msg, size_t len, const struct sockaddr_storage *from, uint64_t now_ns,
 	       char **reply, size_t *reply_len)
 {
+	/* one request at a time (one event loop): the pool is reused, not
+	 * allocated and zeroed per datagram (128 KiB, past malloc's mmap line) */
+	static struct bencode_node node_pool[NG_MAX_NODES];
 	struct bencode_tree tree = { .cap = NG_MAX_NODES };
 	struct bencode_node *root = NULL;
 	struct bencode_buf out;
@@ -340,9 +343,7 @@ int ng_process(struct relay *r, const char *msg, size_t len, const struct sockad
 		memcpy(*reply, cached, *reply_len);
 		return 0;
 	}
-	tree.nodes = calloc(NG_MAX_NODES, sizeof(*tree.nodes));
-	if (!tree.nodes)
-		return -ENOMEM;
+	tree.nodes = node_pool; /* the decoder clears each node it takes */
 	bencode_buf_init(&out, NG_REPLY_MAX + COOKIE_MAX + 64);
 	bencode_put_raw(&out, cookie, clen);
 	bencode_put_raw(&out, " ", 1);
@@ -370,6 +371,5 @@ int ng_process(struct relay *r, const char *msg, size_t len, const struct sockad
 	out.data = NULL;
 out:
 	bencode_buf_free(&out);
-	free(tree.nodes);
 	return err;
 }

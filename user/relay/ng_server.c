@@ -12,6 +12,7 @@
 
 #define NG_DGRAM_MAX 65536
 #define NG_BURST 64 /* datagrams per wakeup, so the loop stays fair */
+#define NG_RCVBUF (4 << 20)
 
 uint64_t mono_now_ns(void)
 {
@@ -66,7 +67,7 @@ int ng_server_start(struct ng_server *s, struct ev_loop *loop, struct relay *r, 
 		    const struct cidr *allow, unsigned n_allow)
 {
 	char where[SA_STR_MAX];
-	int one = 1, err = 0;
+	int one = 1, rcvbuf = NG_RCVBUF, err = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->relay = r;
@@ -76,6 +77,10 @@ int ng_server_start(struct ng_server *s, struct ev_loop *loop, struct relay *r, 
 	if (s->fd < 0)
 		return -errno;
 	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* a proxy's burst (calls set up at once, retransmissions) must queue, not
+	 * drop: best effort, FORCE needs CAP_NET_ADMIN, the plain one rmem_max */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(s->fd, (const struct sockaddr *)bind_to, sa_len(bind_to)) < 0) {
 		err = -errno;
 		log_err("ng: cannot bind %s: %s", sa_format(bind_to, where, sizeof(where)), strerror(errno));

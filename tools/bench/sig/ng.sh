@@ -33,6 +33,8 @@ OUT=${OUT:-$BUILD/bench/sig-ng}
 mkdir -p "$OUT" || fail "cannot create $OUT"
 ns_create srv cli
 veth_create srv eth0 $SRV/24 cli eth0 $CLI/24
+# (RPS on the veths, so each side would receive on its own core, was tried:
+# the IPIs cost the server more than the receive work it moved away)
 
 start_relay() { # $1 = rtpengine | pierce; sets RELAY_PID
 	case $1 in
@@ -43,7 +45,6 @@ start_relay() { # $1 = rtpengine | pierce; sets RELAY_PID
 		;;
 	pierce)
 		[ -x "$BUILD/pierce-relay" ] || fail "$BUILD/pierce-relay missing: make BUILD=$BUILD"
-		xdp_pass_attach cli eth0
 		spawn srv "$OUT/pierce.log" taskset -c "$SUT_CPU" "$BUILD/pierce-relay" \
 			--interface eth0 --address $SRV --ng $NG --ng-allow $CLI/32 --ports 30000-59999 \
 			--delete-delay 0 --state-file "" --metrics off --pin-dir "$(bpffs_dir relay)/pierce"
@@ -74,9 +75,11 @@ for r in $RELAYS; do
 		PERF_PID=$!
 	fi
 	nsx cli "$BUILD/pierce-ngbench" --server $NG --sdp-ip $CLI --duration "$DURATION" \
-		--window "$WINDOW" --cpu "$GEN_CPU" --label "$r" >"$OUT/$r.json"
+		--window "$WINDOW" --cpu "$GEN_CPU" --label "$r" ${BUSY_POLL:+--busy-poll} >"$OUT/$r.json"
 	rc=$?
 	cpu1=$(proc_cpu_ns "$RELAY_PID")
+	drops=$(nsx srv nstat -az UdpRcvbufErrors | awk '$1 == "UdpRcvbufErrors" { print $2 }')
+	echo "$r: requests dropped by a full server socket buffer so far: ${drops:-?}"
 	[ -n "${PROFILE:-}" ] && wait "$PERF_PID"
 	cat "$OUT/$r.json"
 	[ "$rc" = 0 ] || { echo "ng.sh: $r had failed requests (exit $rc)" >&2; status=1; }
