@@ -143,6 +143,11 @@ int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 				"piercectl unload first\n", ctl->pin_dir);
 		goto out;
 	}
+	if (err == -ESTALE) {
+		fprintf(stderr, "piercectl: attach: %s holds links but an incomplete set of maps; "
+				"piercectl unload first\n", ctl->pin_dir);
+		goto out;
+	}
 	if (err == -EPROTO) {
 		fprintf(stderr, "piercectl: attach: the data plane pinned under %s has another ABI version\n",
 			ctl->pin_dir);

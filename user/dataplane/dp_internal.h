@@ -27,6 +27,7 @@ struct pierce_dp {
 /* pin_dir/name into buf; -ENAMETOOLONG when it does not fit. */
 int dp_pin_path(char *buf, size_t len, const char *pin_dir, const char *name);
 bool dp_on_bpffs(const char *path);
+bool dp_has_links(const char *pin_dir); /* any link_* pinned there */
 /* Turns on IPv4/IPv6 forwarding on lo only, so bpf_fib_lookup through lo
  * resolves output routes without making any other interface a router. */
 int dp_enable_lo_forwarding(void);

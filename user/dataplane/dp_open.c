@@ -180,6 +180,29 @@ static int open_pinned_only(struct pierce_dp *dp, const struct pierce_dp_opts *o
 	return check_pinned(dp->cfg_fd, dp->legs_fd, o, &dp->legs_max);
 }
 
+/* cfg is pinned last: legs without cfg are what a start that died while
+ * pinning leaves. Nothing can have run on them (links are pinned after
+ * cfg), so they go; with links pinned somebody removed cfg by hand. */
+static int drop_partial_pin(struct pierce_dp *dp, int *fds)
+{
+	int err;
+
+	if (dp_has_links(dp->pin_dir)) {
+		log_err("dataplane: %s has links but only one of legs/cfg; piercectl unload clears it", dp->pin_dir);
+		return -ESTALE;
+	}
+	log_warn("dataplane: %s holds a partial pin (a start died while pinning): removing it", dp->pin_dir);
+	for (size_t i = 0; i < N_MAPS; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+	err = pierce_dp_unpin_all(dp->pin_dir);
+	if (err)
+		log_err("dataplane: cannot clear %s: %s", dp->pin_dir, strerror(-err));
+	return err;
+}
+
 /* Reuses every pinned map before load; *adopted when legs and cfg were pinned. */
 static int reuse_pinned(struct pierce_dp *dp, const struct pierce_dp_opts *o, bool *adopted)
 {
@@ -205,14 +228,15 @@ static int reuse_pinned(struct pierce_dp *dp, const struct pierce_dp_opts *o, bo
 	if (err)
 		goto out;
 	*adopted = fds[0] >= 0 && fds[1] >= 0;
+	if (!*adopted && (fds[0] >= 0 || fds[1] >= 0)) {
+		err = drop_partial_pin(dp, fds);
+		if (err)
+			goto out;
+	}
 	if (*adopted) {
 		err = check_pinned(fds[1], fds[0], o, &dp->legs_max);
 		if (err)
 			goto out;
-	} else if (fds[0] >= 0 || fds[1] >= 0) {
-		log_err("dataplane: %s holds only one of legs/cfg; unpin it", dp->pin_dir);
-		err = -EEXIST;
-		goto out;
 	} else if (o->n_addrs == 0) {
 		err = -ENOENT; /* adopting without a geometry of its own: nothing to adopt */
 		goto out;
@@ -238,12 +262,16 @@ out:
 	return err;
 }
 
+/* cfg last: its pin says the set is complete (see drop_partial_pin). */
 static int pin_new_maps(struct pierce_dp *dp)
 {
+	static const size_t order[N_MAPS] = { 0, 2, 3, 4, 1 }; /* map_pins[] with cfg (1) last */
 	char path[PATH_MAX];
 	int err;
 
-	for (size_t i = 0; i < N_MAPS; i++) {
+	for (size_t k = 0; k < N_MAPS; k++) {
+		size_t i = order[k];
+
 		err = dp_pin_path(path, sizeof(path), dp->pin_dir, map_pins[i].name);
 		if (err)
 			return err;

@@ -121,6 +121,20 @@ int pierce_dp_ensure_bpffs(const char *pin_dir)
 	return err;
 }
 
+bool dp_has_links(const char *pin_dir)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *dir = opendir(pin_dir);
+
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir)))
+		found = !strncmp(de->d_name, "link_", 5);
+	closedir(dir);
+	return found;
+}
+
 int pierce_dp_unpin_all(const char *pin_dir)
 {
 	static const char *const maps[] = { PIERCE_PIN_LEGS, PIERCE_PIN_CFG, PIERCE_PIN_STATS,
