@@ -8,16 +8,23 @@
 #   cli namespace: pierce-ngbench on 10.98.0.2, pinned to CPU $GEN_CPU
 #
 # Environment: BUILD (default build), DURATION seconds per server (default
-# 10, at most 120), WINDOW cycles in flight (default 32), SUT_CPU (1),
-# GEN_CPU (0), RELAYS (default "rtpengine pierce"), OUT directory for the
-# JSON reports and logs (default $BUILD/bench/sig-ng).
-# Exit status: 0 when every server ran without a failed request.
+# 10, at most 120), WINDOW cycles in flight (default 64), BUSY_POLL (default
+# 1: the generator spins on its socket; empty: it sleeps in poll), SUT_CPU
+# (1), GEN_CPU (0), RELAYS (default "rtpengine pierce"), OUT directory for
+# the JSON reports and logs (default $BUILD/bench/sig-ng), RESULTS where the
+# summary goes (default bench/results/<date>: ng-<time>.json and .md),
+# PROFILE=1 records perf samples of each server (OUT/<relay>.perf.data).
+# Besides the rate, each server's CPU time per cycle (all its threads,
+# schedstat) is reported: on a shared or noisy machine it is the steadier
+# figure. Exit status: 0 when every server ran without a failed request.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 . tests/e2e/lib.sh
 
 DURATION=${DURATION:-10}
-WINDOW=${WINDOW:-32}
+WINDOW=${WINDOW:-64}
+BUSY_POLL=${BUSY_POLL-1}
+RESULTS=${RESULTS:-bench/results/$(date +%Y-%m-%d)}
 SUT_CPU=${SUT_CPU:-1}
 GEN_CPU=${GEN_CPU:-0}
 RELAYS=${RELAYS:-rtpengine pierce}
@@ -95,10 +102,47 @@ print("%.1f" % ((int(sys.argv[3]) - int(sys.argv[2])) / 1e3 / max(1, d["cycles_o
 done
 
 echo "== summary (cycles/s, offer+answer+delete; window $WINDOW, ${DURATION}s each)"
-for r in $RELAYS; do echo "  $r: ${RATE[$r]:-n/a}"; done
+for r in $RELAYS; do echo "  $r: ${RATE[$r]:-n/a} cycles/s, ${CPU_US[$r]:-n/a} µs server CPU per cycle"; done
 if [ -n "${RATE[rtpengine]:-}" ] && [ -n "${RATE[pierce]:-}" ]; then
 	"$PYTHON" -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("  ratio pierce/rtpengine: %.2f" % (b / a if a else 0))' \
 		"${RATE[rtpengine]}" "${RATE[pierce]}"
 fi
-echo "reports in $OUT"
+mkdir -p "$RESULTS" || fail "cannot create $RESULTS"
+stamp=$(date +%H%M%S)
+"$PYTHON" - "$OUT" "$RESULTS/ng-$stamp" "$WINDOW" "$DURATION" "${BUSY_POLL:-0}" "$RELAYS" \
+	"$(for r in $RELAYS; do echo "$r=${CPU_US[$r]:-}"; done)" <<'PY' || fail "summary"
+import json, os, sys, time
+out, base, window, duration, busy, relays, cpu = sys.argv[1:8]
+cpu = dict(l.split("=", 1) for l in cpu.split() if "=" in l)
+doc = {"benchmark": "ng", "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "kernel": os.uname().release,
+       "method": "pierce-ngbench offer+answer+delete cycles, %s in flight, %s s per server, generator and server "
+                 "pinned to separate cores%s; server CPU from /proc/PID/task/*/schedstat"
+                 % (window, duration, ", generator busy-polling" if busy == "1" else ""),
+       "target_ratio": 5.0, "relays": {}}
+for r in relays.split():
+    try:
+        d = json.load(open(os.path.join(out, r + ".json")))
+    except (OSError, ValueError):
+        continue
+    doc["relays"][r] = {"cycles_per_s": d["cycles_per_s"], "cycles_ok": d["cycles_ok"],
+                        "failed": d["errors"] + d["timeouts"],
+                        "server_cpu_us_per_cycle": float(cpu[r]) if cpu.get(r) else None,
+                        "latency_p50_us": {c: v["latency_us"]["p50"] for c, v in d["commands"].items()}}
+rl = doc["relays"]
+md = "ng cycles/s (offer+answer+delete):"
+if "pierce" in rl and "rtpengine" in rl:
+    a, b = rl["rtpengine"], rl["pierce"]
+    doc["ratio_rate"] = round(b["cycles_per_s"] / a["cycles_per_s"], 2) if a["cycles_per_s"] else None
+    if a["server_cpu_us_per_cycle"] and b["server_cpu_us_per_cycle"]:
+        doc["ratio_cpu"] = round(a["server_cpu_us_per_cycle"] / b["server_cpu_us_per_cycle"], 2)
+    doc["meets_target"] = bool(doc["ratio_rate"] and doc["ratio_rate"] >= doc["target_ratio"])
+    md = ("| ng %s | pierce %.0f cycles/s (%.1f µs CPU/cycle) | rtpengine %.0f cycles/s (%.1f µs) | rate ratio %.2fx, "
+          "CPU ratio %sx | target 5x: %s |" % (doc["date"], b["cycles_per_s"], b["server_cpu_us_per_cycle"] or 0,
+          a["cycles_per_s"], a["server_cpu_us_per_cycle"] or 0, doc["ratio_rate"] or 0, doc.get("ratio_cpu", "n/a"),
+          "met" if doc["meets_target"] else "NOT met"))
+json.dump(doc, open(base + ".json", "w"), indent=1)
+open(base + ".md", "w").write(md + "\n")
+print(md)
+PY
+echo "reports in $OUT, summary in $RESULTS/ng-$stamp.{json,md}"
 exit $status
