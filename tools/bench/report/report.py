@@ -122,6 +122,9 @@ class Report:
         self.md += ["", "BPF_PROG_TEST_RUN (repeat mode, no I/O): " + ", ".join(
             "%s%s %d ns" % (t["prog"], (" %s legs" % t["legs"]) if t["legs"] else "", t["ns_per_pkt"])
             for t in doc["testrun"])]
+        if doc.get("testrun_failed"):
+            self.md += ["", "BPF_PROG_TEST_RUN failed for: %s (pierce-bench testrun; see logs/dataplane.log)."
+                        % ", ".join(doc["testrun_failed"])]
         self.dat("dataplane.dat", pts)
         self.plot("dataplane", "dataplane.png", refl=refl_cpu)
         by_legs = {r["legs"]: r for r in live if r["prog"] == "pierce"}
@@ -169,8 +172,12 @@ class Report:
                          fnum(r["relay_cpu_us_per_pkt"], "%.2f"),
                          "%d / %d / %d" % (r.get("drops_relay_end", 0), r.get("drops_relay_sockets", 0),
                                            r.get("drops_phone_end", 0)),
-                         "" if r["calls"] == r["calls_requested"] else
-                         "set up %d: %s" % (r["calls"], (r["setup"].get("first_error") or "")[:80])])
+                         "; ".join(x for x in (
+                             "" if r["calls"] == r["calls_requested"] else
+                             "set up %d: %s" % (r["calls"], (r["setup"].get("first_error") or "")[:60]),
+                             "" if r.get("calls_media", r["calls"]) == r["calls"] else
+                             "media on %d calls (generator limit: 16384 streams)" % r["calls_media"],
+                             "" if not r["silent_streams"] else "%d streams silent" % r["silent_streams"]) if x)])
             if r["relay"] in per:
                 per[r["relay"]].append((r["calls_requested"], r["calls"], r["intended_pps"], r["offered_pps"],
                                         r["delivered_pps"], r["relay_cpu_us_per_pkt"] or 0, r["latency_p50_us"],
