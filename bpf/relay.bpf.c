@@ -78,6 +78,17 @@ static __always_inline int count(__u32 reason, __u64 bytes, int action)
 	return action;
 }
 
+/* The flag alone would outlive a crashed consumer: its heartbeat, when it
+ * sends one, must be recent. */
+static __always_inline bool slow_consumer_alive(const struct pierce_cfg *c)
+{
+	__u64 alive = c->slow_alive_ns;
+
+	if (!(c->flags & PIERCE_CFG_SLOWPATH))
+		return false;
+	return !alive || (__s64)(bpf_ktime_get_coarse_ns() - alive) <= (__s64)PIERCE_SLOW_ALIVE_NS;
+}
+
 /* Hands the untouched frame to user space when a consumer reads the ring
  * (XDP_DROP here, user space forwards it); otherwise the kernel gets it. */
 static __always_inline int slow_path(struct xdp_md *ctx, const struct pierce_cfg *c, __u32 reason,
@@ -87,7 +98,7 @@ static __always_inline int slow_path(struct xdp_md *ctx, const struct pierce_cfg
 	__u64 orig;
 	__u32 copy;
 
-	if (!(c->flags & PIERCE_CFG_SLOWPATH)) /* the slow_* reason is known only to the ring */
+	if (!slow_consumer_alive(c)) /* the slow_* reason is known only to the ring */
 		return count(PIERCE_R_PASS_SLOW, bytes, XDP_PASS);
 	orig = bpf_xdp_get_buff_len(ctx);
 	if (orig > PIERCE_SLOW_MAX_FRAME) /* a truncated copy could not be forwarded */

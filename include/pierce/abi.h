@@ -29,6 +29,9 @@
 #define PIERCE_SLOW_MAX_FRAME 2048      /* longest frame copied to the slow path (longer: XDP_PASS) */
 #define PIERCE_SLOWPATH_BYTES (1U << 22)
 #define PIERCE_NH_TTL_NS    1000000000ULL /* cached next hop is re-looked-up after this */
+/* A slow-path consumer that stamped cfg.slow_alive_ns longer ago than this
+ * is taken for dead (crashed with PIERCE_CFG_SLOWPATH set): XDP_PASS. */
+#define PIERCE_SLOW_ALIVE_NS 5000000000ULL
 
 /*
  * Verdicts and reasons: one list, used for the BPF enum, the per-CPU
@@ -157,6 +160,10 @@ struct pierce_cfg {
 	/* next-hop cache lifetime; 0 = look up every packet. pierce_dp_open writes
 	 * PIERCE_NH_TTL_NS unless told; pierce_dp_cfg_set can write 0. */
 	__u64 nh_ttl_ns;
+	/* CLOCK_MONOTONIC (coarse) ns of the slow-path consumer's last heartbeat
+	 * (pierce_dp_slowpath_alive); 0 = the consumer does not send any, then
+	 * PIERCE_CFG_SLOWPATH alone says it runs. */
+	__u64 slow_alive_ns;
 	struct pierce_local addrs[PIERCE_MAX_ADDRS];
 };
 
@@ -191,7 +198,7 @@ PIERCE_STATIC_ASSERT(sizeof(struct pierce_addr) == 16, "pierce_addr size");
 PIERCE_STATIC_ASSERT(sizeof(struct pierce_leg) == 128, "pierce_leg must be two cache lines");
 PIERCE_STATIC_ASSERT(__builtin_offsetof(struct pierce_leg, nh_dmac) == 64, "pierce_leg line split");
 PIERCE_STATIC_ASSERT(sizeof(struct pierce_local) == 24, "pierce_local size");
-PIERCE_STATIC_ASSERT(sizeof(struct pierce_cfg) == 32 + 24 * PIERCE_MAX_ADDRS, "pierce_cfg size");
+PIERCE_STATIC_ASSERT(sizeof(struct pierce_cfg) == 40 + 24 * PIERCE_MAX_ADDRS, "pierce_cfg size");
 PIERCE_STATIC_ASSERT(sizeof(struct pierce_slow_hdr) == 24, "pierce_slow_hdr size");
 
 #endif

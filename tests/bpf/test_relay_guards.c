@@ -462,6 +462,61 @@ static void test_too_big_for_the_ring(void **state)
 	ring_buffer__free(rb);
 }
 
+static void set_alive(uint64_t stamp)
+{
+	struct pierce_cfg c;
+
+	assert_int_equal(pierce_dp_cfg_get(T.dp, &c), 0);
+	c.flags |= PIERCE_CFG_SLOWPATH;
+	c.slow_alive_ns = stamp;
+	assert_int_equal(pierce_dp_cfg_set(T.dp, &c), 0);
+}
+
+/* Review item 10: a consumer that crashed with PIERCE_CFG_SLOWPATH set
+ * stops sending heartbeats; its slow-path packets then go to the kernel
+ * instead of into a ring nobody reads. */
+static void test_slow_consumer_heartbeat(void **state)
+{
+	struct t_frame_spec s = { .src = T_PEER4, .dst = T_RELAY4, .sport = 4000, .dport = 20048, .payload = 20,
+				  .v4_opt_words = 1 };
+	uint64_t pslow = t_count(PIERCE_R_PASS_SLOW), sopt = t_count(PIERCE_R_SLOW_IP_OPTIONS);
+	struct ring_seen seen = {};
+	struct ring_buffer *rb = ring_open(&seen);
+	struct pierce_cfg c;
+	struct pierce_leg l;
+	struct t_run r;
+
+	t_leg(&l, T_RELAY4, 20049, T_PEER4, T_PEER4, 7000, PIERCE_SRC_STRICT);
+	set_leg(t_index(T_RELAY4, 20048), &l);
+
+	assert_int_equal(pierce_dp_slowpath_alive(T.dp), 0);
+	assert_int_equal(pierce_dp_cfg_get(T.dp, &c), 0);
+	assert_true(c.flags & PIERCE_CFG_SLOWPATH);
+	assert_true(c.slow_alive_ns != 0 && c.slow_alive_ns <= t_coarse_ns());
+	assert_int_equal(send_spec(&s, &r), 0);
+	assert_int_equal(r.action, XDP_DROP); /* queued */
+	assert_int_equal(ring_buffer__consume(rb), 1);
+
+	set_alive(t_coarse_ns() - PIERCE_SLOW_ALIVE_NS - 1000000000ULL); /* went quiet 6 s ago */
+	assert_int_equal(send_spec(&s, &r), 0);
+	assert_int_equal(r.action, XDP_PASS);
+	assert_int_equal(ring_buffer__consume(rb), 0);
+	assert_int_equal(t_count(PIERCE_R_PASS_SLOW), pslow + 1);
+
+	set_alive(t_coarse_ns() - PIERCE_SLOW_ALIVE_NS / 2); /* late, but within the limit */
+	assert_int_equal(send_spec(&s, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(ring_buffer__consume(rb), 1);
+
+	set_alive(0); /* a consumer that sends no heartbeat: the flag alone */
+	assert_int_equal(send_spec(&s, &r), 0);
+	assert_int_equal(r.action, XDP_DROP);
+	assert_int_equal(ring_buffer__consume(rb), 1);
+	assert_int_equal(t_count(PIERCE_R_SLOW_IP_OPTIONS), sopt + 3);
+	slowpath_flag(false);
+	ring_buffer__free(rb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_tagged_redirect),
 		cmocka_unit_test(test_fragments_to_the_kernel),
 		cmocka_unit_test(test_too_big_for_the_ring),
+		cmocka_unit_test(test_slow_consumer_heartbeat),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);

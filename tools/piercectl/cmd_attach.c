@@ -259,12 +259,17 @@ int cmd_cfg(const struct ctl *ctl, int argc, char **argv)
 		json_u64(&j, "port_count", cfg.port_count);
 		json_u64(&j, "fib_ifindex", cfg.fib_ifindex);
 		json_u64(&j, "nh_ttl_ns", cfg.nh_ttl_ns);
+		json_u64(&j, "flags", cfg.flags);
+		json_bool(&j, "slowpath", cfg.flags & PIERCE_CFG_SLOWPATH);
+		json_u64(&j, "slow_alive_ns", cfg.slow_alive_ns);
 		json_u64(&j, "legs", pierce_dp_leg_count(dp));
 		json_arr_begin(&j, "addresses");
 	} else {
 		printf("abi %u, ports %u-%u, %" PRIu32 " legs, fib ifindex %u, next-hop ttl %" PRIu64 " ms\n",
 		       cfg.abi_version, cfg.port_min, cfg.port_min + cfg.port_count - 1,
 		       pierce_dp_leg_count(dp), cfg.fib_ifindex, (uint64_t)(cfg.nh_ttl_ns / 1000000));
+		printf("slow path %s%s%s\n", (cfg.flags & PIERCE_CFG_SLOWPATH) ? "on" : "off",
+		       cfg.slow_alive_ns ? " with heartbeat" : "", (cfg.flags & PIERCE_CFG_KEEP_TTL) ? ", keep ttl" : "");
 	}
 	for (uint32_t i = 0; i < cfg.n_addrs && i < PIERCE_MAX_ADDRS; i++) {
 		const struct pierce_local *l = &cfg.addrs[i];

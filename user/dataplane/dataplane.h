@@ -48,6 +48,11 @@ int pierce_dp_detach(struct pierce_dp *dp, const char *ifname);
 
 int pierce_dp_cfg_get(struct pierce_dp *dp, struct pierce_cfg *out);
 int pierce_dp_cfg_set(struct pierce_dp *dp, const struct pierce_cfg *cfg);
+/* The slow-path consumer's heartbeat: sets PIERCE_CFG_SLOWPATH and stamps
+ * cfg.slow_alive_ns with now. Call it at least every second or two while the
+ * ring is read; once it stops for PIERCE_SLOW_ALIVE_NS the program passes
+ * slow-path packets to the kernel (pass_slow) as if the flag were off. */
+int pierce_dp_slowpath_alive(struct pierce_dp *dp);
 
 /* legs[] index for (relay address, port), or -ENOENT when not a relay address
  * or outside the port range. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 
@@ -34,6 +35,24 @@ int pierce_dp_cfg_set(struct pierce_dp *dp, const struct pierce_cfg *cfg)
 			return err;
 	}
 	return bpf_map_update_elem(dp->cfg_fd, &zero, cfg, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int pierce_dp_slowpath_alive(struct pierce_dp *dp)
+{
+	struct pierce_cfg c;
+	struct timespec ts;
+	int err = pierce_dp_cfg_get(dp, &c);
+
+	if (err)
+		return err;
+	/* the clock of bpf_ktime_get_coarse_ns */
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) < 0)
+		return -errno;
+	c.flags |= PIERCE_CFG_SLOWPATH;
+	c.slow_alive_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (!c.slow_alive_ns)
+		c.slow_alive_ns = 1; /* 0 means "no heartbeat" */
+	return pierce_dp_cfg_set(dp, &c);
 }
 
 int pierce_dp_leg_get(struct pierce_dp *dp, uint32_t index, struct pierce_leg *out)
