@@ -208,19 +208,19 @@ static void test_offer_answer_query_delete(void **state)
 	assert_null(strstr(str(r, "sdp"), "192.168.1.10\r\nt="));
 	pb = port_in_sdp(str(r, "sdp"));                                       /* B sends here */
 	assert_true(pb >= PORT_MIN && pb < PORT_MIN + PORT_COUNT && pb % 2 == 0);
-	assert_int_equal(port_pool_used(&R.ports), 2);
+	assert_int_equal(relay_pairs_used(&R), 2);
 	assert_int_equal(batch_writes, 1); /* a new call's four legs in one write */
 
 	/* the retransmission gets the same reply and books nothing more */
 	r = ng("2_1", offer_req("call-1@x"), 101 * SEC);
 	assert_int_equal(port_in_sdp(str(r, "sdp")), pb);
-	assert_int_equal(port_pool_used(&R.ports), 2);
+	assert_int_equal(relay_pairs_used(&R), 2);
 	assert_int_equal(R.cnt.ng_retransmits, 1);
 
 	/* a second offer (re-INVITE) keeps its ports */
 	r = ng("2_2", offer_req("call-1@x"), 102 * SEC);
 	assert_int_equal(port_in_sdp(str(r, "sdp")), pb);
-	assert_int_equal(port_pool_used(&R.ports), 2);
+	assert_int_equal(relay_pairs_used(&R), 2);
 
 	snprintf(ans, sizeof(ans), "d7:command6:answer7:call-id8:call-1@x8:from-tag2:ta6:to-tag2:tb3:sdp%s"
 		 "13:media-address9:192.0.2.7e", bstr(sdp_b));
@@ -295,7 +295,7 @@ static void test_offer_answer_query_delete(void **state)
 	r = ng("2_6", "d7:command6:delete7:call-id8:call-1@x8:from-tag2:ta13:received-froml3:IP49:127.0.0.1e"
 		      "12:delete delayi0ee", 106 * SEC);
 	assert_string_equal(str(r, "result"), "ok");
-	assert_int_equal(port_pool_used(&R.ports), 0);
+	assert_int_equal(relay_pairs_used(&R), 0);
 	assert_int_equal(batch_writes, 3); /* and the delete clears them at once */
 	assert_int_equal(legs[ia].flags, 0);
 	assert_int_equal(legs[ib + 1].flags, 0);
@@ -325,7 +325,7 @@ static void test_exhaustion_and_load_limit(void **state)
 	}
 	assert_int_equal(ok, 4);
 	assert_int_equal(R.calls.count, 4); /* the failed call left nothing behind */
-	assert_int_equal(port_pool_used(&R.ports), 8);
+	assert_int_equal(relay_pairs_used(&R), 8);
 	R.set.max_sessions = 4;
 	r = ng("3_9", offer_req("one-more"), 100 * SEC);
 	assert_string_equal(str(r, "result"), "load limit");
@@ -348,13 +348,13 @@ static void test_timeouts(void **state)
 	relay_tick(&R, 261 * SEC);
 	assert_int_equal(R.cnt.ended[CALL_END_TIMEOUT], 1);
 	assert_int_equal(R.calls.active, 1);
-	assert_int_equal(port_pool_used(&R.ports), 2);
+	assert_int_equal(relay_pairs_used(&R), 2);
 	r = ng("4_3", "d7:command5:query7:call-id3:t-1e", 262 * SEC);
 	assert_string_equal(str(r, "state"), "ended");
 	assert_string_equal(str(r, "end reason"), "timeout");
 	relay_tick(&R, 3701 * SEC);
 	assert_int_equal(R.cnt.ended[CALL_END_SILENT_TIMEOUT], 1);
-	assert_int_equal(port_pool_used(&R.ports), 0);
+	assert_int_equal(relay_pairs_used(&R), 0);
 	assert_int_equal(R.calls.count, 1); /* t-2 stays visible for the delete delay */
 	relay_tick(&R, 3732 * SEC);
 	assert_int_equal(R.calls.count, 0);
@@ -499,6 +499,49 @@ static void test_callee_closed_until_answer(void **state)
 	}
 }
 
+/* Each relay address has its own ports: three addresses of four ports hold
+ * three calls, spread over the addresses, where one shared range held one. */
+static void test_ports_per_address(void **state)
+{
+	struct relay_addr addrs[3];
+	struct relay_settings set = { .timeout_s = 60, .silent_timeout_s = 3600, .tos = -1 };
+	struct relay_dp_ops dp = { .leg_set = fake_set, .leg_clear = fake_clear, .leg_get = fake_get,
+				   .legs_write = fake_write };
+	struct bencode_node *r;
+	unsigned per_addr[3] = { 0 };
+	char cid[16], cookie[16];
+
+	relay_free(&R);
+	memset(addrs, 0, sizeof(addrs));
+	for (int i = 0; i < 3; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "10.9.0.%d", i + 1);
+		sa_parse_ip(ip, 0, &addrs[i].local);
+		addrs[i].advertised = addrs[i].local;
+		addrs[i].slot = (uint32_t)i;
+	}
+	assert_int_equal(relay_init(&R, addrs, 3, PORT_MIN, 4, &set, &dp, 100 * SEC), 0);
+	assert_int_equal(relay_pairs_total(&R), 6);
+	for (int i = 0; i < 4; i++) {
+		snprintf(cid, sizeof(cid), "pa-%d", i);
+		snprintf(cookie, sizeof(cookie), "7_%d", i);
+		r = ng(cookie, offer_req(cid), 100 * SEC);
+		if (i < 3) {
+			struct call *c = call_find(&R.calls, cid);
+
+			assert_string_equal(str(r, "result"), "ok");
+			per_addr[c->media[0].addr[0]]++;
+			per_addr[c->media[0].addr[1]]++;
+		} else {
+			assert_string_equal(str(r, "error-reason"), "Ran out of ports");
+		}
+	}
+	assert_int_equal(relay_pairs_used(&R), 6);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(per_addr[i], 2); /* the most free address first: an even spread */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +551,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_protect_and_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callee_closed_until_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ports_per_address, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,8 +67,8 @@ static struct call *make_call(struct relay *r)
 	m = &c->media[0];
 	strcpy(m->type, "audio");
 	strcpy(m->proto, "RTP/AVP");
-	m->port[0] = (uint16_t)port_pool_alloc(&r->ports);
-	m->port[1] = (uint16_t)port_pool_alloc(&r->ports);
+	m->port[0] = (uint16_t)port_pool_alloc(&r->ports[0]);
+	m->port[1] = (uint16_t)port_pool_alloc(&r->ports[0]);
 	sa_parse_ip("192.0.2.1", 4000, &m->dest[0]);
 	sa_parse_ip("192.0.2.2", 5000, &m->dest[1]);
 	sa_parse_ip("192.0.2.1", 0, &m->allow[0]);
@@ -105,11 +105,11 @@ static void test_roundtrip(void **state)
 	assert_int_equal(back->media[0].port[0], c->media[0].port[0]);
 	assert_int_equal(back->media[0].port[1], c->media[0].port[1]);
 	assert_true(sa_equal(&back->media[0].dest[1], &c->media[0].dest[1]));
-	assert_true(port_pool_in_use(&b.ports, c->media[0].port[0]));
-	assert_int_equal(port_pool_used(&b.ports), 2);
+	assert_true(port_pool_in_use(&b.ports[0], c->media[0].port[0]));
+	assert_int_equal(port_pool_used(&b.ports[0]), 2);
 	/* a new call never gets the adopted ports */
 	for (int i = 0; i < 6; i++) {
-		int p = port_pool_alloc(&b.ports);
+		int p = port_pool_alloc(&b.ports[0]);
 
 		assert_int_not_equal(p, c->media[0].port[0]);
 		assert_int_not_equal(p, c->media[0].port[1]);
@@ -138,12 +138,12 @@ static void test_orphan_legs_and_garbage(void **state)
 	assert_non_null(call_find(&b.calls, "A"));
 	assert_int_equal(call_find(&b.calls, "A")->media[0].port[0], 0);
 	assert_int_equal(b.calls.count, 2);
-	assert_int_equal(port_pool_used(&b.ports), 2);
-	assert_true(port_pool_in_use(&b.ports, c->media[0].port[0]));
-	assert_true(port_pool_in_use(&b.ports, c->media[0].port[1]));
+	assert_int_equal(port_pool_used(&b.ports[0]), 2);
+	assert_true(port_pool_in_use(&b.ports[0], c->media[0].port[0]));
+	assert_true(port_pool_in_use(&b.ports[0], c->media[0].port[1]));
 	/* the adopted call ends by timeout like any other */
 	relay_tick(&b, 1000 * SEC + 3601 * SEC);
-	assert_int_equal(port_pool_used(&b.ports), 0);
+	assert_int_equal(port_pool_used(&b.ports[0]), 0);
 	relay_free(&a);
 	relay_free(&b);
 }

@@ -109,7 +109,7 @@ static void release_media(struct relay *r, struct call_media *m, uint32_t *index
 			continue;
 		for (int k = 0; k < 2; k++)
 			index[(*n)++] = relay_leg_index(r, m->addr[s], (uint16_t)(m->port[s] + k));
-		port_pool_release(&r->ports, m->port[s]);
+		port_pool_release(&r->ports[m->addr[s]], m->port[s]);
 		m->port[s] = 0;
 	}
 }

@@ -35,9 +35,9 @@ int metrics_render(struct relay *r, FILE *out)
 		fprintf(out, "pierce_relay_calls_ended_total{reason=\"%s\"} %llu\n", call_end_name((enum call_end)i),
 			(unsigned long long)r->cnt.ended[i]);
 	family(out, "pierce_relay_ports_in_use", "gauge", "Relay ports booked (RTP and RTCP).");
-	fprintf(out, "pierce_relay_ports_in_use %u\n", port_pool_used(&r->ports) * 2);
+	fprintf(out, "pierce_relay_ports_in_use %u\n", relay_pairs_used(r) * 2);
 	family(out, "pierce_relay_ports_total", "gauge", "Relay ports in the range (whole pairs).");
-	fprintf(out, "pierce_relay_ports_total %u\n", r->ports.n_pairs * 2);
+	fprintf(out, "pierce_relay_ports_total %u\n", relay_pairs_total(r) * 2);
 	if (have_dp) {
 		family(out, "pierce_relay_packets_total", "counter", "Packets seen by the XDP program, by verdict.");
 		for (unsigned i = 0; i < PIERCE_R__COUNT; i++)

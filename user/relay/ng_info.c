@@ -225,7 +225,7 @@ enum ng_outcome ng_statistics(struct relay *r, struct ng_req *q, uint64_t now_ns
 	bencode_put_kv_int(out, "sessionsown", r->calls.active);
 	bencode_put_kv_int(out, "sessionsforeign", 0);
 	bencode_put_kv_int(out, "sessionstotal", r->calls.active);
-	bencode_put_kv_int(out, "portsinuse", port_pool_used(&r->ports) * 2);
+	bencode_put_kv_int(out, "portsinuse", relay_pairs_used(r) * 2);
 	bencode_put_end(out);
 	bencode_put_cstr(out, "totalstatistics");
 	bencode_put_dict(out);

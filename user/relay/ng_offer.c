@@ -10,14 +10,22 @@
 #include "relay/ng_internal.h"
 #include "sockaddr.h"
 
-/* The relay address to show a side of the given family (its first match,
- * else the first address at all). */
+/* The relay address to show a side of the given family: of those, the one
+ * with the most free ports (calls spread over every address), else the
+ * first address at all. */
 static uint8_t pick_addr(const struct relay *r, sa_family_t family)
 {
-	for (unsigned i = 0; i < r->n_addrs; i++)
-		if (r->addrs[i].local.ss_family == family)
-			return (uint8_t)i;
-	return 0;
+	unsigned best = 0;
+	bool found = false;
+
+	for (unsigned i = 0; i < r->n_addrs; i++) {
+		if (r->addrs[i].local.ss_family != family)
+			continue;
+		if (!found || r->ports[i].n_free > r->ports[best].n_free)
+			best = i;
+		found = true;
+	}
+	return (uint8_t)best;
 }
 
 /* Where to send to a side and which source to accept from it, following
@@ -54,13 +62,13 @@ static void side_addresses(const struct ng_req *q, const struct rsdp_media *sm, 
 	m->dest_rtcp[s] = sm->rtcp_mux ? sm->port : sm->rtcp_port;
 }
 
-static int alloc_port(struct relay *r, uint16_t *port, char *err)
+static int alloc_port(struct relay *r, uint8_t addr, uint16_t *port, char *err)
 {
 	int p;
 
 	if (*port)
 		return 0;
-	p = port_pool_alloc(&r->ports);
+	p = port_pool_alloc(&r->ports[addr]);
 	if (p < 0) {
 		snprintf(err, NG_ERR_MAX, "Ran out of ports");
 		return p;
@@ -186,9 +194,9 @@ enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, str
 			m->closed[o] = true; /* until the other side answers */
 		if (fresh) {
 			m->addr[s] = pick_addr(r, sm->addr.ss_family ? sm->addr.ss_family : AF_INET);
-			m->addr[o] = q->family ? pick_addr(r, q->family) : m->addr[s];
+			m->addr[o] = pick_addr(r, q->family ? q->family : r->addrs[m->addr[s]].local.ss_family);
 		}
-		if (alloc_port(r, &m->port[s], err) || alloc_port(r, &m->port[o], err))
+		if (alloc_port(r, m->addr[s], &m->port[s], err) || alloc_port(r, m->addr[o], &m->port[o], err))
 			goto fail;
 	}
 	if (info.n_media < old_n)

@@ -14,7 +14,7 @@ int relay_init(struct relay *r, const struct relay_addr *addrs, unsigned n_addrs
 	       uint32_t port_count, const struct relay_settings *set, const struct relay_dp_ops *dp, uint64_t now_ns)
 {
 	uint32_t port_max = (uint32_t)port_min + port_count - 1;
-	int err;
+	int err = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (!n_addrs || n_addrs > PIERCE_MAX_ADDRS || !port_count || port_max > 65535)
@@ -26,7 +26,8 @@ int relay_init(struct relay *r, const struct relay_addr *addrs, unsigned n_addrs
 	r->set = *set;
 	r->dp = *dp;
 	r->started_ns = now_ns;
-	err = port_pool_init(&r->ports, port_min, (uint16_t)port_max, 0);
+	for (unsigned i = 0; i < n_addrs && !err; i++)
+		err = port_pool_init(&r->ports[i], port_min, (uint16_t)port_max, 0);
 	if (!err)
 		err = call_table_init(&r->calls, port_count / 2);
 	if (!err)
@@ -40,8 +41,27 @@ void relay_free(struct relay *r)
 {
 	if (r->calls.buckets)
 		call_table_free(&r->calls);
-	port_pool_free(&r->ports);
+	for (unsigned i = 0; i < PIERCE_MAX_ADDRS; i++)
+		port_pool_free(&r->ports[i]);
 	cookie_cache_free(&r->cookies);
+}
+
+uint32_t relay_pairs_used(const struct relay *r)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < r->n_addrs; i++)
+		n += port_pool_used(&r->ports[i]);
+	return n;
+}
+
+uint32_t relay_pairs_total(const struct relay *r)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < r->n_addrs; i++)
+		n += r->ports[i].n_pairs;
+	return n;
 }
 
 uint64_t relay_wallclock(const struct relay *r, uint64_t mono_ns)

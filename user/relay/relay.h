@@ -84,7 +84,7 @@ struct relay {
 	uint16_t port_min;
 	uint32_t port_count;
 	struct relay_settings set;
-	struct port_pool ports;
+	struct port_pool ports[PIERCE_MAX_ADDRS]; /* one per relay address: 100k calls need 400k ports */
 	struct call_table calls;
 	struct cookie_cache cookies;
 	struct relay_dp_ops dp;
@@ -99,6 +99,9 @@ int relay_init(struct relay *r, const struct relay_addr *addrs, unsigned n_addrs
 	       uint32_t port_count, const struct relay_settings *set, const struct relay_dp_ops *dp, uint64_t now_ns);
 void relay_free(struct relay *r);
 uint64_t relay_wallclock(const struct relay *r, uint64_t mono_ns);
+/* Pairs booked, and pairs in all, over every relay address. */
+uint32_t relay_pairs_used(const struct relay *r);
+uint32_t relay_pairs_total(const struct relay *r);
 
 /* One ng datagram in, one reply out (malloc'd; NULL when nothing should be
  * sent back, e.g. no cookie). Retransmissions get the cached reply. */

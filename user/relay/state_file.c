@@ -194,7 +194,7 @@ static int parse_media(struct relay *r, const struct call *c, char *line, struct
 	m->dest_rtcp[1] = (uint16_t)r1;
 	/* only ports whose legs survived are taken back */
 	for (int s = 0; s < 2; s++)
-		if (m->port[s] && (!leg_active(r, m->addr[s], m->port[s]) || port_pool_claim(&r->ports, m->port[s])))
+		if (m->port[s] && (!leg_active(r, m->addr[s], m->port[s]) || port_pool_claim(&r->ports[m->addr[s]], m->port[s])))
 			m->port[s] = 0;
 	return 0;
 }
@@ -257,7 +257,7 @@ static int adopt_orphans(struct relay *r, uint64_t now_ns)
 			uint16_t pport;
 			unsigned paddr;
 
-			if ((port & 1) || port_pool_in_use(&r->ports, port) ||
+			if ((port & 1) || port_pool_in_use(&r->ports[a], port) ||
 			    r->dp.leg_get(r->dp.ctx, relay_leg_index(r, a, port), &leg) ||
 			    !(leg.flags & PIERCE_LEG_ACTIVE) || !(leg.flags & PIERCE_LEG_HAS_PEER))
 				continue;
@@ -279,8 +279,8 @@ static int adopt_orphans(struct relay *r, uint64_t now_ns)
 			snprintf(m->proto, sizeof(m->proto), "RTP/AVP");
 			m->port[0] = port;
 			m->addr[0] = (uint8_t)a;
-			port_pool_claim(&r->ports, port);
-			if (!port_pool_claim(&r->ports, pport)) {
+			port_pool_claim(&r->ports[a], port);
+			if (!port_pool_claim(&r->ports[paddr], pport)) {
 				m->port[1] = pport;
 				m->addr[1] = (uint8_t)paddr;
 			}
