@@ -181,3 +181,66 @@ hp_scn_refused() {
 	sed "s/response=\"404\"/response=\"$1\"/" "$(pt_scn uac_notfound)" >"$out" || fail "scenario for $1"
 	echo "$out"
 }
+
+# hp_nat_udp_timeout SECS: natA and natB keep idle UDP bindings SECS seconds
+# (the kernel's default for a binding that saw one reply is 30 s; nothing in
+# pierce keeps a registered phone's binding open, so a test longer than that
+# must lengthen it or register again)
+hp_nat_udp_timeout() {
+	local r
+	for r in natA natB; do
+		nsx $r sysctl -qw net.netfilter.nf_conntrack_udp_timeout="$1" ||
+			fail "conntrack UDP timeout in $r"
+	done
+}
+
+# hp_host_up NAME ADDR: one more host on the public segment (a namespace
+# with e0 = ADDR/24 bridged into br0)
+hp_host_up() {
+	ns_create "$1"
+	_pt_public_host "$1" e0 "$2"
+}
+
+# hp_blast NS SRC DST SECONDS MAX PAYLOAD: sends UDP datagrams from SRC
+# (ip:port) to DST (ip:port) as fast as one socket goes, for SECONDS or MAX
+# datagrams, whichever first; PAYLOAD is "options" (a SIP OPTIONS, new
+# Call-ID and branch each) or "ngping" (an ng ping, new cookie each); prints
+# "sent N replies M" (replies read meanwhile and for 1 s after)
+_HP_BLAST_PY='
+import socket, sys, time
+src, dst, secs, cap, kind = sys.argv[1:6]
+def hp(a):
+    h, p = a.rsplit(":", 1); return h, int(p)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(hp(src)); s.setblocking(False)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+d, sh = hp(dst), hp(src)[0]
+def msg(i):
+    if kind == "ngping":
+        return b"fl%d d7:command4:pinge" % i
+    return ("OPTIONS sip:flood@a.test SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bK-fl%d;rport\r\n"
+            "Max-Forwards: 70\r\nFrom: <sip:flood@%s>;tag=f%d\r\nTo: <sip:flood@a.test>\r\n"
+            "Call-ID: fl%d@%s\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" % (sh, d[1], i, sh, i, i, sh)).encode()
+sent = replies = 0
+end = time.monotonic() + float(secs)
+def drain():
+    global replies
+    try:
+        while True:
+            s.recv(65535); replies += 1
+    except BlockingIOError:
+        pass
+while sent < int(cap) and time.monotonic() < end:
+    try:
+        s.sendto(msg(sent), d); sent += 1
+    except BlockingIOError:
+        pass
+    if sent % 64 == 0:
+        drain()
+end = time.monotonic() + 1
+while time.monotonic() < end:
+    drain(); time.sleep(0.01)
+print("sent %d replies %d" % (sent, replies))
+'
+hp_blast() {
+	nsx "$1" "$PYTHON" -c "$_HP_BLAST_PY" "$2" "$3" "$4" "$5" "$6"
+}
