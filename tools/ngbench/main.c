@@ -56,6 +56,8 @@ static const struct opt_def defs[] = {
 	  .help = "pin to CPU N (default -1: no pinning)" },
 	{ .name = "busy-poll", .type = OPT_BOOL, .offset = CFG(busy_poll),
 	  .help = "spin on the socket instead of sleeping (the generator owns its core)" },
+	{ .name = "hold", .type = OPT_BOOL, .offset = CFG(hold),
+	  .help = "offer and answer only: the calls stay up (no delete)" },
 	{ .name = "log-level", .type = OPT_STRING, .offset = CFG(log_level), .size = STR_SIZE(log_level),
 	  .metavar = "LEVEL", .help = "err, warn (default), info, debug" },
 };

@@ -30,6 +30,7 @@ struct ngb_cfg {
 	long long timeout_ms;     /* a request with no reply by then has failed */
 	long long cpu;            /* -1: no pinning */
 	bool busy_poll;           /* spin on the socket instead of sleeping in poll() */
+	bool hold;                /* offer and answer only: the calls stay up */
 	char log_level[16];
 };
 
@@ -41,6 +42,7 @@ struct ngb_lat {
 struct ngb_result {
 	double elapsed_s;
 	uint64_t started;          /* cycles begun */
+	uint64_t first_id;         /* cycle i is call "ngbench-<first_id + i>" */
 	uint64_t completed;        /* cycles whose three replies were all "ok" */
 	uint64_t sent[NGB_NCMDS];
 	uint64_t ok[NGB_NCMDS];

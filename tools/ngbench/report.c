@@ -92,6 +92,8 @@ void ngb_report_json(const struct ngb_cfg *cfg, struct ngb_result *res, FILE *ou
 	json_str(out, sa_format(&cfg->server, addr, sizeof(addr)));
 	fprintf(out, ", \"window\": %lld, \"busy_poll\": %s, \"timeout_ms\": %lld, \"elapsed_s\": %.3f,\n",
 		cfg->window, cfg->busy_poll ? "true" : "false", cfg->timeout_ms, res->elapsed_s);
+	fprintf(out, " \"hold\": %s, \"first_call_id\": \"ngbench-%llu\",\n", cfg->hold ? "true" : "false",
+		(unsigned long long)res->first_id);
 	fprintf(out, " \"cycles_started\": %llu, \"cycles_ok\": %llu, \"cycles_per_s\": %.1f,\n",
 		(unsigned long long)res->started, (unsigned long long)res->completed,
 		res->elapsed_s > 0 ? (double)res->completed / res->elapsed_s : 0.0);

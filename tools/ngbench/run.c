@@ -111,7 +111,8 @@ static void advance(struct bench *b, size_t idx, bool ok)
 	if (!ok)
 		s->failed = true;
 	/* a refused offer made no session; anything else gets its delete */
-	if (s->cmd == NGB_DELETE || (s->cmd == NGB_OFFER && !ok && s->sent_ns == 0)) {
+	if (s->cmd == NGB_DELETE || (s->cmd == NGB_OFFER && !ok && s->sent_ns == 0) ||
+	    (b->cfg->hold && s->cmd == NGB_ANSWER && ok)) {
 		if (!s->failed)
 			b->res->completed++;
 		start_cycle(b, idx);
@@ -256,6 +257,7 @@ int ngb_run(const struct ngb_cfg *cfg, struct ngb_result *res)
 	if (getrandom(&b.nonce, sizeof(b.nonce), 0) != sizeof(b.nonce))
 		b.nonce = now_ns();
 	b.nonce = (b.nonce & 0xffffffffull) << 24;
+	res->first_id = b.nonce;
 	t0 = now_ns();
 	b.deadline_ns = t0 + (uint64_t)(cfg->duration_s * 1e9);
 	/* after the deadline, in-flight cycles get their timeout to finish */

@@ -50,8 +50,13 @@ static void put_stream(struct relay *r, const struct call *c, const struct call_
 	struct pierce_leg leg;
 	bool have = !r->dp.leg_get(r->dp.ctx, relay_leg_index(r, m->addr[s], port), &leg);
 
+	char ip[SA_STR_MAX];
+
 	bencode_put_dict(out);
 	bencode_put_kv_int(out, "local port", port);
+	/* not in rtpengine's reply (one address per interface there); with
+	 * several relay addresses the port alone does not say where to send */
+	bencode_put_kv_str(out, "local address", sa_format_ip(&r->addrs[m->addr[s]].advertised, ip, sizeof(ip)));
 	if (adv.ss_family) {
 		if (k)
 			sa_set_port(&adv, m->dest_rtcp[s]);
