@@ -278,11 +278,7 @@ static struct ring_buffer *ring_open(struct ring_seen *seen)
 
 static void slowpath_flag(bool on)
 {
-	struct pierce_cfg c;
-
-	assert_int_equal(pierce_dp_cfg_get(T.dp, &c), 0);
-	c.flags = on ? (c.flags | PIERCE_CFG_SLOWPATH) : (c.flags & ~(uint32_t)PIERCE_CFG_SLOWPATH);
-	assert_int_equal(pierce_dp_cfg_set(T.dp, &c), 0);
+	assert_int_equal(t_slowpath_flag(on), 0);
 }
 
 /* Review item 2: IPv4 options, IPv6 extension headers and first fragments
