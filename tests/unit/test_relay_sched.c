@@ -126,6 +126,7 @@ static void test_tick_reads_only_due_calls(void **state)
 
 		snprintf(id, sizeof(id), "call-%d", i);
 		assert_int_equal(call_add(&r.calls, id, 100 * SEC, &c), 0);
+		assert_int_equal(call_media_reserve(c, 1), 0);
 		c->n_media = 1; /* legs read back through fake_get only */
 		c->media[0].port[0] = 30000;
 		c->media[0].port[1] = 30002;

@@ -63,6 +63,7 @@ static struct call *make_call(struct relay *r)
 	strcpy(c->tag[0], "tag-a");
 	strcpy(c->tag[1], "tag-b");
 	c->state = CALL_ANSWERED;
+	assert_int_equal(call_media_reserve(c, 1), 0);
 	c->n_media = 1;
 	m = &c->media[0];
 	strcpy(m->type, "audio");

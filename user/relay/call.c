@@ -105,7 +105,25 @@ void call_remove(struct call_table *t, struct call *c)
 	t->count--;
 	if (c->state != CALL_ENDED)
 		t->active--;
+	free(c->media);
 	free(c);
+}
+
+int call_media_reserve(struct call *c, unsigned n)
+{
+	struct call_media *m;
+
+	if (n > RSDP_MAX_MEDIA)
+		return -E2BIG;
+	if (n <= c->media_cap)
+		return 0;
+	m = realloc(c->media, n * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	memset(m + c->media_cap, 0, (n - c->media_cap) * sizeof(*m));
+	c->media = m;
+	c->media_cap = n;
+	return 0;
 }
 
 int call_side_of(const struct call *c, const char *tag)

@@ -54,7 +54,8 @@ struct call {
 	char call_id[CALL_ID_MAX + 1];
 	char tag[2][CALL_TAG_MAX + 1];       /* [0]: the first offerer */
 	unsigned n_media;
-	struct call_media media[RSDP_MAX_MEDIA];
+	unsigned media_cap;                  /* entries allocated in media[] */
+	struct call_media *media;            /* allocated as offers need: most calls have one */
 	enum call_state state;
 	enum call_end end_reason;            /* valid in CALL_ENDED */
 	uint64_t created_ns;                 /* monotonic */
@@ -84,6 +85,8 @@ struct call *call_find(struct call_table *t, const char *call_id);
  * for its first check at now_ns. */
 int call_add(struct call_table *t, const char *call_id, uint64_t now_ns, struct call **out);
 void call_remove(struct call_table *t, struct call *c);
+/* Room for n media (new entries zeroed, n <= RSDP_MAX_MEDIA): -ENOMEM, -E2BIG. */
+int call_media_reserve(struct call *c, unsigned n);
 /* 0 or 1 for a known tag, -1 otherwise. */
 int call_side_of(const struct call *c, const char *tag);
 const char *call_end_name(enum call_end e);

@@ -121,7 +121,7 @@ void call_release_media(struct relay *r, struct call *c, unsigned from)
 	unsigned n = 0;
 	int err;
 
-	for (unsigned i = from; i < RSDP_MAX_MEDIA; i++)
+	for (unsigned i = from; i < c->media_cap; i++)
 		release_media(r, &c->media[i], index, &n);
 	err = write_fresh(r, index, zero, n);
 	if (err) /* the ports are free again all the same: the next call on them rewrites the legs */

@@ -179,6 +179,10 @@ enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, str
 	}
 	o = 1 - s;
 	old_n = c->n_media;
+	if (call_media_reserve(c, info.n_media)) {
+		snprintf(err, NG_ERR_MAX, "Cannot create call: out of memory");
+		goto fail;
+	}
 	for (unsigned i = 0; i < info.n_media; i++) {
 		const struct rsdp_media *sm = &info.media[i];
 		struct call_media *m = &c->media[i];

@@ -235,7 +235,7 @@ static int adopt_records(struct relay *r, FILE *in, uint64_t now_ns)
 		c->legs_installed = true;
 		if (created <= relay_wallclock(r, now_ns))
 			c->created_ns = now_ns - (relay_wallclock(r, now_ns) - created) * NS_PER_SEC;
-		want_media = n;
+		want_media = call_media_reserve(c, n) ? 0 : n;
 		adopted++;
 	}
 	return adopted;
@@ -273,6 +273,10 @@ static int adopt_orphans(struct relay *r, uint64_t now_ns)
 			c->policy = leg.policy;
 			c->tos = (leg.flags & PIERCE_LEG_SET_DSCP) ? leg.dscp << 2 : -1;
 			c->legs_installed = true;
+			if (call_media_reserve(c, 1)) {
+				call_remove(&r->calls, c);
+				continue;
+			}
 			c->n_media = 1;
 			m = &c->media[0];
 			snprintf(m->type, sizeof(m->type), "audio");
