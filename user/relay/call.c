@@ -55,14 +55,15 @@ struct call *call_find(struct call_table *t, const char *call_id)
 int call_add(struct call_table *t, const char *call_id, uint64_t now_ns, struct call **out)
 {
 	uint32_t b = hash_str(call_id) & (t->n_buckets - 1);
+	size_t len = strlen(call_id);
 	struct call *c;
 
-	if (strlen(call_id) > CALL_ID_MAX)
+	if (len > CALL_ID_MAX)
 		return -ENAMETOOLONG;
-	c = calloc(1, sizeof(*c));
+	c = calloc(1, sizeof(*c) + len + 1);
 	if (!c)
 		return -ENOMEM;
-	strcpy(c->call_id, call_id);
+	memcpy(c->call_id, call_id, len + 1);
 	c->created_ns = now_ns;
 	c->last_signal_ns = now_ns;
 	c->tos = -1;

@@ -51,7 +51,6 @@ struct call_media {
 struct call {
 	struct call *hnext;                  /* hash chain */
 	struct call *prev, *next;            /* every call, oldest first */
-	char call_id[CALL_ID_MAX + 1];
 	char tag[2][CALL_TAG_MAX + 1];       /* [0]: the first offerer */
 	unsigned n_media;
 	unsigned media_cap;                  /* entries allocated in media[] */
@@ -67,6 +66,7 @@ struct call {
 	uint8_t policy;                      /* enum pierce_src_policy */
 	int tos;                             /* -1: leave DSCP */
 	bool legs_installed;
+	char call_id[];                      /* as long as it is (at most CALL_ID_MAX) */
 };
 
 struct call_table {
