@@ -65,6 +65,13 @@ uint32_t pierce_dp_leg_count(struct pierce_dp *dp); /* max_entries of the legs m
 /* Batch read of legs (for rebuilding sessions and dumps): calls fn for each active leg. */
 int pierce_dp_leg_foreach(struct pierce_dp *dp, int (*fn)(uint32_t index, const struct pierce_leg *leg, void *arg), void *arg);
 
+/* Tells the kernel the next hops of legs forwarded within the last
+ * active_within_ns are in use (RTM_NEWNEIGH, NTF_USE), as its own output
+ * path would: a STALE neighbour gets re-probed, so a changed MAC is learnt.
+ * XDP never does this. Call every few seconds; returns how many next hops
+ * were confirmed, or -errno. */
+int pierce_dp_neigh_confirm(struct pierce_dp *dp, uint64_t active_within_ns);
+
 /* Sum of the per-CPU counters. */
 int pierce_dp_stats(struct pierce_dp *dp, struct pierce_stats *out);
 
