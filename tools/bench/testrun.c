@@ -81,11 +81,18 @@ static int testrun_pierce(uint8_t *frame, int ifindex, int repeat, uint32_t legs
 {
 	static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 1 }, mac_b[6] = { 2, 0, 0, 0, 0, 2 };
 	struct sockaddr_storage first, src;
+	struct pierce_cfg cfg;
 	struct pierce_dp *dp = NULL;
 	uint64_t packets;
 	int err;
 
 	err = bench_dp_open(NULL, false, &dp);
+	if (!err) /* the frame cycles in place: a decremented TTL would end it */
+		err = pierce_dp_cfg_get(dp, &cfg);
+	if (!err) {
+		cfg.flags |= PIERCE_CFG_KEEP_TTL;
+		err = pierce_dp_cfg_set(dp, &cfg);
+	}
 	if (!err)
 		err = bench_chain_fill(dp, legs, 1, &first, &src);
 	if (!err)
