@@ -23,13 +23,8 @@ e2e_init
 pt_need pierce-proxy pierce-redirect pierce-relay piercectl bpf/pass.bpf.o sipp tcpdump
 
 RELAY_TIMEOUT=4
-pt_net_up nat
-pt_redirect_up
-hp_relay_start --ports 30000-30999 --ng-allow 203.0.113.0/24 --timeout $RELAY_TIMEOUT \
+hp_stack_up --ports 30000-30999 --ng-allow 203.0.113.0/24 --timeout $RELAY_TIMEOUT \
 	--silent-timeout 30 --delete-delay 0
-hp_proxy_start 1 --nat-policy auto
-hp_proxy_start 2 --nat-policy auto
-pt_register_b
 pt_capture proxy1 e0 proxy1
 
 pt_uas "$(pt_scn_uas_media)" -m 1 -timeout 40s
@@ -69,7 +64,5 @@ pt_capture_stop
 pt_flow "$E2E_TMP/proxy1.pcap" --tsv >"$E2E_TMP/flow.tsv"
 byes=$(awk -F'\t' -v p=$PROXY1 -v q=$PROXY2 '$2 == p && $3 == q && $4 ~ /^BYE /' "$E2E_TMP/flow.tsv" | wc -l)
 assert_ge "$byes" 2 "the restarted proxy 1 forwarded both calls' BYEs to proxy 2"
-for pid in "$PROXY1_PID" "$PROXY2_PID" "$REDIRECT_PID" "$RELAY_PID"; do
-	kill -0 "$pid" 2>/dev/null || fail "a daemon died during the test (pid $pid)"
-done
+hp_daemons_alive
 echo "PASS"

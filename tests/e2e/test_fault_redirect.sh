@@ -25,13 +25,8 @@ cd "$(dirname "$0")/../.." || exit 1
 e2e_init
 pt_need pierce-proxy pierce-redirect pierce-relay piercectl bpf/pass.bpf.o sipp
 
-pt_net_up nat
+hp_stack_up
 hp_nat_udp_timeout "${NAT_UDP_TIMEOUT:-300}"
-pt_redirect_up
-hp_relay_start
-hp_proxy_start 1 --nat-policy auto
-hp_proxy_start 2 --nat-policy auto
-pt_register_b
 
 call_ok() { # DESC
 	pt_uas "$(pt_scn uas)" -m 1 -timeout 20s
@@ -70,7 +65,5 @@ pass "pierce-redirect restarted"
 pt_register_b
 pass "phone B registered again; proxy 2 published bob@b.test to the new pierce-redirect"
 call_ok "a call after the restart"
-for pid in "$PROXY1_PID" "$PROXY2_PID" "$REDIRECT_PID" "$RELAY_PID"; do
-	kill -0 "$pid" 2>/dev/null || fail "a daemon died during the test (pid $pid)"
-done
+hp_daemons_alive
 echo "PASS"

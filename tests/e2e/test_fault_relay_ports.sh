@@ -15,13 +15,8 @@ cd "$(dirname "$0")/../.." || exit 1
 e2e_init
 pt_need pierce-proxy pierce-redirect pierce-relay piercectl bpf/pass.bpf.o sipp
 
-pt_net_up nat
-pt_redirect_up
-hp_relay_start --ports 30000-30003 --ng-allow 203.0.113.0/24 --timeout 20 --delete-delay 0
+hp_stack_up --ports 30000-30003 --ng-allow 203.0.113.0/24 --timeout 20 --delete-delay 0
 assert_eq "$(hp_relay_metric pierce_relay_ports_total)" 4 "the relay has 4 ports"
-hp_proxy_start 1 --nat-policy auto
-hp_proxy_start 2 --nat-policy auto
-pt_register_b
 
 pt_uas "$(pt_scn uas)" -m 2 -timeout 40s
 pt_uac "$(pt_scn uac)" -d 5000 -m 1 -timeout 30s &
@@ -45,7 +40,5 @@ wait_pid 10 "$UAS_PID"
 assert_eq "$(sipp_stat "$E2E_TMP/uas.csv" "SuccessfulCall(C)")" 2 "phone B took calls 1 and 3"
 wait_for 5 "the relay idle at the end" hp_relay_idle
 pass "at the end: 0 sessions, 0 ports in use, 0 legs"
-for pid in "$PROXY1_PID" "$PROXY2_PID" "$REDIRECT_PID" "$RELAY_PID"; do
-	kill -0 "$pid" 2>/dev/null || fail "a daemon died during the test (pid $pid)"
-done
+hp_daemons_alive
 echo "PASS"

@@ -28,7 +28,7 @@
 #   hp_dropped NS NAME          packets that NAME's counter dropped
 #   hp_sip_loss NS...           5 % random loss of SIP (udp port 5060) both
 #                               ways through each router NS (numgen)
-#   hp_uac_on NS IP PORT MPORT TAG SCN ARGS...
+#   hp_uac_on NS IP PORT MPORT TAG SCN ARGS...  (killed after HP_UAC_LIMIT s, default 300)
 #                               a sipp UAC from NS (a phone) through proxy 1,
 #                               logs as $E2E_TMP/TAG.*; returns sipp's status
 HP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -153,7 +153,7 @@ hp_uac_on() {
 	local n=$1 ip=$2 port=$3 mport=$4 tag=$5 scn=$6
 	shift 6
 	# shellcheck disable=SC2046
-	nsx "$n" timeout 300 sipp -sf "$scn" -s "${PT_CALLEE:-bob}" -i "$ip" -p "$port" -mp "$mport" "$@" \
+	nsx "$n" timeout "${HP_UAC_LIMIT:-300}" sipp -sf "$scn" -s "${PT_CALLEE:-bob}" -i "$ip" -p "$port" -mp "$mport" "$@" \
 		$(sipp_common_args "$E2E_TMP" "$tag") $PROXY1:5060 >"$E2E_TMP/$tag.out" 2>&1
 }
 
@@ -243,4 +243,27 @@ print("sent %d replies %d" % (sent, replies))
 '
 hp_blast() {
 	nsx "$1" "$PYTHON" -c "$_HP_BLAST_PY" "$2" "$3" "$4" "$5" "$6"
+}
+
+# hp_stack_up [RELAY_ARGS...]: the whole patent topology with NATed phones:
+# network, pierce-redirect, pierce-relay (hp_relay_start RELAY_ARGS), both
+# proxies (--nat-policy auto and the array HP_PROXY_ARGS) and phone B
+# registered
+hp_stack_up() {
+	pt_net_up nat
+	pt_redirect_up
+	hp_relay_start "$@"
+	hp_proxy_start 1 --nat-policy auto "${HP_PROXY_ARGS[@]}"
+	hp_proxy_start 2 --nat-policy auto "${HP_PROXY_ARGS[@]}"
+	pt_register_b
+}
+HP_PROXY_ARGS=()
+
+# hp_daemons_alive: fails the test when a daemon of the stack died
+hp_daemons_alive() {
+	local pid
+	for pid in "$PROXY1_PID" "$PROXY2_PID" "$REDIRECT_PID" "$RELAY_PID"; do
+		kill -0 "$pid" 2>/dev/null || fail "a daemon died during the test (pid $pid)"
+	done
+	pass "every daemon still runs"
 }
