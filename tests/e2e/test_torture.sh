@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-DATA=${TORTURE_DATA:-/work/shared/testdata/rfc4475}
+DATA=${TORTURE_DATA:-$(cd "$(dirname "$0")/../data/rfc4475" && pwd)}
 PROXY=$BUILD/pierce-proxy
 [ -x "$PROXY" ] || { echo "FAIL: $PROXY not built" >&2; exit 1; }
 [ -d "$DATA" ] || { echo "FAIL: no torture data in $DATA" >&2; exit 1; }

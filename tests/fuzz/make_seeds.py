@@ -169,7 +169,7 @@ def proxy_seeds():
         "invite_relay_error": e(B + b(reg), A + b(invite), RELAY + b"d6:result5:error12:error-reason3:bade"),
         "invite_tcp": e(B + b(reg), b"\x02" + b(invite), RELAY),
     }
-    rfc = os.path.join("/work/shared/testdata/rfc4475")
+    rfc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "rfc4475")
     if os.path.isdir(rfc):
         for f in sorted(os.listdir(rfc)):
             if f.endswith(".dat"):
