@@ -51,11 +51,12 @@ static int load(const char *sdp, size_t len, sdp_message_t **out)
 		return -E2BIG;
 	if (memchr(sdp, '\0', len))
 		return -EBADMSG;
-	copy = malloc(len + 1);
+	/* Two NULs: libosip2 5.3's sdp_message_parse reads one byte past the
+	 * terminating NUL when the last m= line has no format list. */
+	copy = calloc(1, len + 2);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, sdp, len);
-	copy[len] = '\0';
 	err = sdp_message_init(&m);
 	if (err) {
 		err = -ENOMEM;
