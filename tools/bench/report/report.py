@@ -239,14 +239,18 @@ class Report:
         doc = load(self.d, "cps")
         st = (doc or {}).get("stacks", {})
         rows = []
+        step_s = (doc or {}).get("step_s", 10)
         for name, s in st.items():
+            if s.get("best_cps") is None:  # the script stopped before its summary
+                clean = [x["rate"] for x in s["steps"]
+                         if x["ok"] == x["rate"] * step_s and x["failed"] == 0 and x["retransmissions"] == 0]
+                s["best_cps"] = max(clean, default=0)
             h = s.get("half_load", {})
             rows.append([name, s.get("best_cps", "n/a"), " ".join("%d:%s/%s/%s" % (x["rate"], x["ok"], x["failed"],
                                                                                  x["retransmissions"])
                                                                 for x in s["steps"]),
                          h.get("rate", "n/a"), fnum(h.get("setup_p50_ms"), "%.2f"), fnum(h.get("setup_p99_ms"), "%.2f"),
                          s.get("relay_sessions_left", "?")])
-            step_s = doc.get("step_s", 10)
             self.dat("cps-%s.dat" % name.split("/")[0], [(x["rate"], 100.0 * (x["ok"] or 0) / (x["rate"] * step_s),
                                                           x["failed"], x["retransmissions"]) for x in s["steps"]])
         if rows:

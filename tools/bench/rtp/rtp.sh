@@ -180,8 +180,8 @@ MAX_MEDIA_CALLS=8192
 media_cap() {
 	local n=$1
 	if [ "$n" -gt $MAX_MEDIA_CALLS ]; then
-		{ head -n $MAX_MEDIA_CALLS "$E2E_TMP/streams"; tail -n "$n" "$E2E_TMP/streams" | head -n $MAX_MEDIA_CALLS; } \
-			>"$E2E_TMP/streams.cap" && mv "$E2E_TMP/streams.cap" "$E2E_TMP/streams" || fail "capping the streams file"
+		# A streams are lines 1..n, B streams n+1..2n
+		sed -n "1,${MAX_MEDIA_CALLS}p; $((n + 1)),$((n + MAX_MEDIA_CALLS))p" "$E2E_TMP/streams" >"$E2E_TMP/streams.cap" && mv "$E2E_TMP/streams.cap" "$E2E_TMP/streams" || fail "capping the streams file"
 		n=$MAX_MEDIA_CALLS
 	fi
 	echo "$n"
