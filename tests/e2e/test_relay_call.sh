@@ -192,7 +192,9 @@ wait_for 5 "reload logged" grep -q "reload: configuration reread" "$LOG.1"
 pass "SIGHUP rereads the configuration"
 
 # ---- restart: media keeps flowing, the call comes back from the state file --
+cfg_field() { nsx relay "$BUILD/piercectl" --pin-dir "$PIN" --json cfg | json_get "d[\"$1\"]"; }
 stop_pid $RELAY_PID
+assert_eq "$(cfg_field slowpath)" False "a stopped relay clears the slow-path flag (no ring reader)"
 udp_peer caller $CALLER:4000 $RELAY:$PORT_A 50 172 10 A2 "$E2E_TMP/a2.log" 1
 PA=$SPAWNED_PID
 udp_peer callee $CALLEE:5000 - 0 0 0 B2 "$E2E_TMP/b2.log" 2
@@ -204,6 +206,13 @@ start_relay 2
 out=$(ng '{"command": "query", "call-id": "e2e-1@pierce"}')
 assert_eq "$(echo "$out" | json_get 'd["result"]')" ok "the restarted relay knows the call"
 assert_contains "$(cat "$LOG.2")" "adopted 1 calls from the state file" "adoption logged"
+# the slow-path heartbeat: the program takes a consumer silent for 5 s for dead
+assert_eq "$(cfg_field slowpath)" True "the adopting relay's slow-path consumer sets the flag"
+H1=$(cfg_field slow_alive_ns)
+sleep 2.5
+H2=$(cfg_field slow_alive_ns)
+assert_ge "$H1" 1 "a heartbeat is stamped"
+assert_ge "$H2" $((H1 + 1000000000)) "the heartbeat advances every tick ($H1 -> $H2)"
 
 # ---- delete frees ports and legs ---------------------------------------------
 out=$(ng '{"command": "delete", "call-id": "e2e-1@pierce", "from-tag": "ta", "received-from": ["IP4", "127.0.0.1"]}')

@@ -499,6 +499,79 @@ static void test_callee_closed_until_answer(void **state)
 	}
 }
 
+/* What the program learnt survives a re-install that brings the same
+ * allowed address: the caller's leg latched before the answer (early media
+ * from behind its NAT) stays latched through the answer and a re-offer, and
+ * B's leg keeps sending to the latched source; an RTCP leg narrowed to the
+ * callee's IP stays narrowed. A re-offer from another address reopens. */
+static void test_reinstall_keeps_latch(void **state)
+{
+	static const char sdp_hold[] = "v=0\r\no=b 1 1 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+				       "m=audio 5000 RTP/AVP 0\r\n";
+	struct sockaddr_storage nat;
+	struct pierce_leg *a, *b;
+	struct bencode_node *r;
+	uint8_t fam;
+	char moved[2048];
+
+	r = ng("7_1", offer_req("k-1"), 100 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	a = side_leg("k-1", 0, 0);
+	assert_true(a->flags & PIERCE_LEG_RTCP_NEXT);       /* RTP legs name their RTCP sibling */
+	assert_false(side_leg("k-1", 0, 1)->flags & PIERCE_LEG_RTCP_NEXT);
+	/* the program latches A's NAT mapping 198.51.100.9:7078 and points B's leg at it */
+	assert_int_equal(sa_parse_ip("198.51.100.9", 7078, &nat), 0);
+	assert_int_equal(pierce_addr_from_sockaddr(&nat, &a->allow, &fam, &a->allow_port_be), 0);
+	a->flags |= PIERCE_LEG_LATCHED;
+	b = side_leg("k-1", 1, 0);
+	b->dst = a->allow;
+	b->dst_family = fam;
+	b->dst_port_be = a->allow_port_be;
+
+	r = answer_req("7_2", "k-1", sdp_hold, ""); /* B: no address, ANY_SRC */
+	assert_string_equal(str(r, "result"), "ok");
+	a = side_leg("k-1", 0, 0);
+	b = side_leg("k-1", 1, 0);
+	assert_true(a->flags & PIERCE_LEG_LATCHED);
+	assert_int_equal(ntohs(a->allow_port_be), 7078);
+	assert_allow(a, "198.51.100.9");
+	assert_true(b->flags & PIERCE_LEG_HAS_DEST);
+	assert_int_equal(ntohs(b->dst_port_be), 7078);    /* not the SDP's 4000 */
+	assert_true(b->flags & PIERCE_LEG_ANY_SRC);
+	/* B's RTP leg latched 10.20.0.5 and the program narrowed its RTCP leg */
+	b->flags |= PIERCE_LEG_LATCHED;
+	assert_int_equal(sa_parse_ip("10.20.0.5", 5000, &nat), 0);
+	assert_int_equal(pierce_addr_from_sockaddr(&nat, &b->allow, &b->allow_family, &b->allow_port_be), 0);
+	side_leg("k-1", 1, 1)->allow = b->allow;
+	side_leg("k-1", 1, 1)->allow_family = b->allow_family;
+	side_leg("k-1", 1, 1)->flags &= (uint8_t)~PIERCE_LEG_ANY_SRC;
+
+	r = ng("7_3", offer_req("k-1"), 102 * SEC);         /* re-INVITE from A, same address */
+	assert_string_equal(str(r, "result"), "ok");
+	a = side_leg("k-1", 0, 0);
+	b = side_leg("k-1", 1, 0);
+	assert_true(a->flags & PIERCE_LEG_LATCHED);
+	assert_int_equal(ntohs(a->allow_port_be), 7078);
+	assert_int_equal(ntohs(b->dst_port_be), 7078);
+	assert_true(b->flags & PIERCE_LEG_LATCHED);       /* ANY_SRC as the program left it */
+	assert_int_equal(b->allow_port_be, htons(5000));
+	assert_memory_equal(&b->allow, &side_leg("k-1", 1, 1)->allow, sizeof(b->allow));
+	assert_int_equal(ntohs(side_leg("k-1", 0, 0)->dst_port_be), 5000);
+	assert_allow(side_leg("k-1", 1, 1), "10.20.0.5"); /* RTCP stays narrowed */
+	assert_false(side_leg("k-1", 1, 1)->flags & PIERCE_LEG_LATCHED);
+
+	/* A moved: a re-offer from another address drops A's latch */
+	snprintf(moved, sizeof(moved), "%s", offer_req("k-1"));
+	memcpy(strstr(moved, "198.51.100.9"), "198.51.100.8", 12);
+	r = ng("7_4", moved, 103 * SEC);
+	assert_string_equal(str(r, "result"), "ok");
+	a = side_leg("k-1", 0, 0);
+	assert_false(a->flags & PIERCE_LEG_LATCHED);
+	assert_int_equal(a->allow_port_be, 0);
+	assert_allow(a, "198.51.100.8");
+	assert_true(side_leg("k-1", 1, 0)->flags & PIERCE_LEG_LATCHED); /* B did not move */
+}
+
 /* Each relay address has its own ports: three addresses of four ports hold
  * three calls, spread over the addresses, where one shared range held one. */
 static void test_ports_per_address(void **state)
@@ -551,6 +624,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_protect_and_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callee_closed_until_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reinstall_keeps_latch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ports_per_address, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dataplane/dataplane.h"
 #include "relay/slowpath.h"
 #include "sockaddr.h"
 
@@ -120,12 +121,54 @@ static void test_ipv6_with_extension_header(void **state)
 	assert_true(pkt.fragment);
 }
 
+static struct sockaddr_storage src(const char *ip, uint16_t port)
+{
+	struct sockaddr_storage ss;
+
+	assert_int_equal(sa_parse_ip(ip, port, &ss), 0);
+	return ss;
+}
+
+/* The program's source policy: an ANY_SRC leg takes anyone only until it
+ * latched; then only the latched source (RTP Bleed through the slow path). */
+static void test_source_policy(void **state)
+{
+	struct pierce_leg leg = { .flags = PIERCE_LEG_ACTIVE | PIERCE_LEG_ANY_SRC, .policy = PIERCE_SRC_STRICT };
+	struct sockaddr_storage a = src("198.51.100.9", 4000), x = src("203.0.113.66", 4000);
+	struct sockaddr_storage a2 = src("198.51.100.9", 4002);
+	uint8_t fam;
+
+	assert_true(slowpath_source_allowed(&leg, &x));
+	/* latched to a:4000 (the program keeps ANY_SRC set on the latched leg) */
+	assert_int_equal(pierce_addr_from_sockaddr(&a, &leg.allow, &fam, &leg.allow_port_be), 0);
+	leg.allow_family = fam;
+	leg.flags |= PIERCE_LEG_LATCHED;
+	assert_true(slowpath_source_allowed(&leg, &a));
+	assert_false(slowpath_source_allowed(&leg, &x));
+	assert_false(slowpath_source_allowed(&leg, &a2));
+	leg.policy = PIERCE_SRC_RELATCH; /* NAT rebinding: same IP, new port */
+	assert_true(slowpath_source_allowed(&leg, &a2));
+	assert_false(slowpath_source_allowed(&leg, &x));
+	/* a narrowed RTCP leg: the IP, any port, not latched */
+	leg.policy = PIERCE_SRC_STRICT;
+	leg.flags = PIERCE_LEG_ACTIVE;
+	leg.allow_port_be = 0;
+	assert_true(slowpath_source_allowed(&leg, &a2));
+	assert_false(slowpath_source_allowed(&leg, &x));
+	/* closed: no allowed family */
+	leg.allow_family = PIERCE_AF_NONE;
+	assert_false(slowpath_source_allowed(&leg, &a));
+	leg.policy = PIERCE_SRC_TRUST;
+	assert_true(slowpath_source_allowed(&leg, &x));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_then_parse_v4),
 		cmocka_unit_test(test_fragment_and_garbage),
 		cmocka_unit_test(test_ipv6_with_extension_header),
+		cmocka_unit_test(test_source_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,8 @@ void call_leg_build(const struct relay *r, const struct call *c, const struct ca
 		leg->flags |= PIERCE_LEG_ANY_SRC;
 	}
 	leg->allow_port_be = 0; /* any port until latched */
+	if (!rtcp) /* the RTCP leg is the next port's: narrowed when this one latches */
+		leg->flags |= PIERCE_LEG_RTCP_NEXT;
 	if (c->tos >= 0) {
 		leg->flags |= PIERCE_LEG_SET_DSCP;
 		leg->dscp = (uint8_t)((c->tos >> 2) & 0x3f);
@@ -53,6 +55,62 @@ void call_leg_build(const struct relay *r, const struct call *c, const struct ca
 }
 
 #define CALL_LEGS_MAX (RSDP_MAX_MEDIA * 4)
+
+/* True when the installed leg cur already narrowed what the rebuilt leg
+ * allows: the same allowed IP (or the rebuilt leg knows none), same policy. */
+static bool narrower(const struct pierce_leg *cur, const struct pierce_leg *leg)
+{
+	if (!(cur->flags & PIERCE_LEG_ACTIVE) || cur->policy != leg->policy || cur->peer_index != leg->peer_index ||
+	    cur->allow_family == PIERCE_AF_NONE || leg->policy == PIERCE_SRC_TRUST)
+		return false;
+	if (!(cur->flags & PIERCE_LEG_LATCHED) && (cur->flags & PIERCE_LEG_ANY_SRC))
+		return false; /* nothing learnt yet */
+	if (leg->flags & PIERCE_LEG_ANY_SRC)
+		return true;
+	return leg->allow_family == cur->allow_family && !memcmp(&leg->allow, &cur->allow, sizeof(leg->allow));
+}
+
+/* A re-install (answer, re-offer) that brings the same allowed address keeps
+ * what the program learnt: the latch (exact source, LATCHED) or an RTCP
+ * leg's narrowing, and the opposite leg (peer) keeps sending to the latched
+ * source. Rewriting them from the SDP would reopen the leg to anyone. */
+static void keep_learnt(const struct pierce_leg *cur, struct pierce_leg *leg, struct pierce_leg *peer)
+{
+	const uint8_t learnt = PIERCE_LEG_LATCHED | PIERCE_LEG_ANY_SRC;
+
+	if (!narrower(cur, leg))
+		return;
+	leg->allow = cur->allow;
+	leg->allow_family = cur->allow_family;
+	leg->allow_port_be = cur->allow_port_be;
+	leg->flags = (uint8_t)((leg->flags & ~learnt) | (cur->flags & learnt));
+	if (!(cur->flags & PIERCE_LEG_LATCHED) || !peer)
+		return;
+	peer->dst = cur->allow;
+	peer->dst_family = cur->allow_family;
+	peer->dst_port_be = cur->allow_port_be;
+	peer->flags |= PIERCE_LEG_HAS_DEST;
+}
+
+/* legs[i] at index[i] were built from the call; what the installed legs
+ * learnt is kept. legs[] holds each media's four legs in the order side 0
+ * RTP, RTCP, side 1 RTP, RTCP, so a leg's peer is two places away. */
+static int keep_latches(struct relay *r, const uint32_t *index, struct pierce_leg *legs, unsigned n)
+{
+	struct pierce_leg cur;
+
+	if (!r->dp.leg_get)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned peer = (i % 4) < 2 ? i + 2 : i - 2;
+		int err = r->dp.leg_get(r->dp.ctx, index[i], &cur);
+
+		if (err)
+			return err;
+		keep_learnt(&cur, &legs[i], legs[peer].peer_index == index[i] ? &legs[peer] : NULL);
+	}
+	return 0;
+}
 
 /* Whole entries at once where the data plane can, else one by one. */
 static int write_fresh(struct relay *r, const uint32_t *index, const struct pierce_leg *legs, unsigned n)
@@ -89,7 +147,9 @@ int call_legs_install(struct relay *r, struct call *c, bool reset)
 			}
 		}
 	}
-	if (reset && n)
+	if (c->legs_installed)
+		err = keep_latches(r, index, legs, n);
+	if (reset && n && !err)
 		err = write_fresh(r, index, legs, n);
 	for (unsigned i = 0; i < n && !reset && !err; i++)
 		err = r->dp.leg_set(r->dp.ctx, index[i], &legs[i], false);

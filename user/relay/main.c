@@ -104,6 +104,10 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	struct daemon *d = w->data;
 	uint64_t t0 = mono_now_ns(), took;
 
+	/* the slow-path heartbeat: without it the program takes the consumer
+	 * for dead after PIERCE_SLOW_ALIVE_NS and passes such frames on */
+	if (d->slow.rb && pierce_dp_slowpath_alive(d->dp))
+		log_warn("slow-path heartbeat not written");
 	relay_tick(&d->relay, t0);
 	took = mono_now_ns() - t0;
 	d->relay.cnt.tick_ns_last = took;
@@ -231,11 +235,15 @@ static int start(struct daemon *d, struct ev_loop *loop)
 		return err;
 	clock_gettime(CLOCK_REALTIME, &real);
 	d->relay.real_minus_mono_s = (int64_t)real.tv_sec - (int64_t)(now / NS_PER_SEC);
+	/* An adopted data plane may carry the flag of a relay that died: the
+	 * ring has no reader until ours runs, so the kernel gets those frames. */
+	if (adopted && set_slowpath_flag(d->dp, false))
+		log_warn("data plane: clearing the slow-path flag failed");
 	if (adopted)
 		state_adopt(&d->relay, d->cfg.state_file, now);
 	err = slowpath_start(&d->slow, loop, &d->relay, pierce_dp_slowpath_fd(d->dp));
 	if (!err)
-		err = set_slowpath_flag(d->dp, true);
+		err = pierce_dp_slowpath_alive(d->dp); /* sets the flag with the first heartbeat */
 	if (err)
 		log_warn("slow path unavailable (%s): such packets are passed to the kernel", strerror(-err));
 	err = ng_server_start(&d->ng, loop, &d->relay, &d->cfg.ng, d->cfg.ng_allow, d->cfg.n_ng_allow);

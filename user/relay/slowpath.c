@@ -234,20 +234,26 @@ static int send_v6(int fd, const struct sockaddr_storage *src, const struct sock
 	return sendmsg(fd, &msg, 0) < 0 ? -errno : 0;
 }
 
-/* The source check of the XDP program, for frames it handed over. */
-static bool source_allowed(const struct pierce_leg *leg, const struct sockaddr_storage *from)
+/* The source check of the XDP program (source_check in relay.bpf.c), for
+ * frames it handed over. Any source only while an ANY_SRC leg has not
+ * latched: once latched, allow holds the latched source. */
+bool slowpath_source_allowed(const struct pierce_leg *leg, const struct sockaddr_storage *from)
 {
+	bool latched = leg->flags & PIERCE_LEG_LATCHED;
 	struct pierce_addr a;
 	uint16_t port_be;
 	uint8_t fam;
 
-	if (leg->policy == PIERCE_SRC_TRUST || (leg->flags & PIERCE_LEG_ANY_SRC))
+	if (leg->policy == PIERCE_SRC_TRUST)
 		return true;
-	if (pierce_addr_from_sockaddr(from, &a, &fam, &port_be) || fam != leg->allow_family ||
-	    memcmp(&a, &leg->allow, sizeof(a)))
+	if (pierce_addr_from_sockaddr(from, &a, &fam, &port_be))
 		return false;
-	return !(leg->flags & PIERCE_LEG_LATCHED) || !leg->allow_port_be || leg->allow_port_be == port_be ||
-	       leg->policy == PIERCE_SRC_RELATCH;
+	if ((!(leg->flags & PIERCE_LEG_ANY_SRC) || latched) &&
+	    (fam != leg->allow_family || memcmp(&a, &leg->allow, sizeof(a))))
+		return false;
+	if (latched)
+		return port_be == leg->allow_port_be || leg->policy == PIERCE_SRC_RELATCH;
+	return !leg->allow_port_be || port_be == leg->allow_port_be;
 }
 
 static int forward(struct slowpath *s, const struct pierce_slow_hdr *h, const struct slow_pkt *pkt)
@@ -263,7 +269,7 @@ static int forward(struct slowpath *s, const struct pierce_slow_hdr *h, const st
 		return -EMSGSIZE; /* fragments and truncated copies cannot be forwarded whole */
 	if (r->dp.leg_get(r->dp.ctx, h->leg_index, &leg) || !(leg.flags & PIERCE_LEG_ACTIVE))
 		return -ENOENT;
-	if (!(leg.flags & PIERCE_LEG_HAS_DEST) || !source_allowed(&leg, &pkt->src))
+	if (!(leg.flags & PIERCE_LEG_HAS_DEST) || !slowpath_source_allowed(&leg, &pkt->src))
 		return -EPERM;
 	if (pierce_addr_to_sockaddr(&leg.dst, leg.dst_family, leg.dst_port_be, &dst) ||
 	    pierce_addr_to_sockaddr(&leg.src, leg.dst_family, leg.src_port_be, &src))

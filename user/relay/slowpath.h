@@ -36,6 +36,10 @@ int slow_parse(const uint8_t *frame, size_t len, struct slow_pkt *out);
 int slow_build_ipv4(uint8_t *buf, size_t size, const struct sockaddr_storage *src,
 		    const struct sockaddr_storage *dst, uint8_t tos, const uint8_t *payload, size_t len);
 
+/* The XDP program's source policy for a frame it handed over from leg
+ * (without latching: the program latches on the fast path only). */
+bool slowpath_source_allowed(const struct pierce_leg *leg, const struct sockaddr_storage *from);
+
 struct slowpath {
 	ev_io io;
 	struct ring_buffer *rb;
