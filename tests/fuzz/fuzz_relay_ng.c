@@ -95,7 +95,7 @@ static void check_state(const struct relay *r)
 	for (const struct call *c = r->calls.head; c; c = c->next) {
 		FUZZ_CHECK(n < r->calls.count, "call list longer than its count %u", r->calls.count);
 		FUZZ_CHECK(c->n_media <= RSDP_MAX_MEDIA, "%u media", c->n_media);
-		FUZZ_CHECK(memchr(c->call_id, 0, sizeof(c->call_id)) != NULL, "call-id not terminated");
+		FUZZ_CHECK(memchr(c->call_id, 0, CALL_ID_MAX + 1) != NULL, "call-id not terminated");
 		n++;
 		active += c->state != CALL_ENDED;
 	}
