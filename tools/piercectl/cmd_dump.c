@@ -77,7 +77,8 @@ static int load_legs(const struct ctl *ctl, struct pierce_dp **dp, struct pierce
 		ctl_fail(err, "cannot read the legs map");
 		return err;
 	}
-	qsort(t->rows, t->n, sizeof(*t->rows), cmp_row);
+	if (t->n) /* qsort with a NULL base is undefined even for 0 rows */
+		qsort(t->rows, t->n, sizeof(*t->rows), cmp_row);
 	return 0;
 }
 
