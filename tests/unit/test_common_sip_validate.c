@@ -95,6 +95,16 @@ static void test_addresses(void **state)
 	expect(REQ("Contact: < sip:joe@example.org >\r\n"), 400);               /* LWS in addr-spec */
 	expect(REQ("Contact: Bell, Alex <sip:joe@example.org>\r\n"), 400);      /* comma in display */
 	expect(REQ("Contact: sip:joe@example.org?Route=x\r\n"), 400);           /* ? needs <> */
+	expect(REQ("Contact: sip:bob@10.20.0.5:5060>\r\n"), 400);             /* stray > (fuzz) */
+	expect(REQ("Contact: sip:bob@<10.20.0.5\r\n"), 400);
+	expect(REQ("Contact: sip:bob@10.20.0.5;x=a>\r\n"), 400);               /* > in a param */
+	expect("OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	       "To: sip:b@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n",
+	       400);
+	expect(REQ("Subject: a\r\xd8" "Accept: application/sdp\r\n"), 400);   /* bare CR (fuzz) */
+	expect(REQ("Subject: a\r\n b\r\n"), 0);                               /* folded line */
+	expect(REQ("Record-Route: <sip:p1.example.com;>\r\n"), 400);            /* empty URI param (fuzz) */
+	expect(REQ("Route: <sip:p1.example.com;;lr>\r\n"), 400);
 	expect(REQ("Contact: *\r\n"), 0);
 	expect(REQ("Contact: joe<sip:joe@example.org>, \"J\" <sip:j@h>;q=0.5\r\n"), 0);
 	expect(REQ("Route: <sip:p1;lr>,<sip:p2;lr>\r\n"), 0);
@@ -125,6 +135,30 @@ static void test_responses(void **state)
 	assert_int_equal(check("SIP/2.0 200 OK\r\nTo: <sip:a@h>\r\n\r\n", &v), -EBADMSG);
 }
 
+static void test_content_type(void **state)
+{
+	struct sip_verdict v;
+
+#define REQ(extra) "MESSAGE sip:b@example.com SIP/2.0\r\n" HDRS("MESSAGE") extra
+	expect(REQ("Content-Type: application/sdp\r\nContent-Length: 0\r\n\r\n"), 0);
+	expect(REQ("c: text/plain ; charset=\"utf-8\"\r\nContent-Length: 0\r\n\r\n"), 0);
+	expect(REQ("Content-Type: application\r\n\r\n"), 400);
+	expect(REQ("Content-Type: application/sd5060;branch=z9hG4bK-r1;rtent-Length: 0\r\n\r\n"), 400);
+	/* a multipart part repeating Content-Type: libosip2 would leak the first */
+	expect(REQ("Content-Type: multipart/mixed;boundary=XX\r\nContent-Length: 75\r\n\r\n"
+		   "--XX\r\nContent-Type: text/plain\r\nContent-Type: text/plain\r\n\r\nHello\r\n--XX--\r\n"),
+	       400);
+	expect(REQ("Content-Type: multipart/mixed;boundary=XX\r\nContent-Length: 100\r\n\r\n"
+		   "--XX\r\nContent-Type: text/plain\r\n\r\nHello\r\n--XX\r\nc: text/plain\r\n\r\n"
+		   "Content-Type: not a header\r\n--XX--\r\n"),
+	       0);
+#undef REQ
+	/* a response with it is dropped, never answered */
+	assert_int_equal(check("SIP/2.0 200 OK\r\n" HDRS("INVITE") "Content-Type: application/sd;x: 0\r\n\r\n", &v),
+			 -EBADMSG);
+	assert_int_equal(v.status, 0);
+}
+
 static void test_truncated(void **state)
 {
 	struct sip_verdict v;
@@ -147,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_content_length), cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_addresses),     cmocka_unit_test(test_via),
 		cmocka_unit_test(test_responses),     cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_content_type),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

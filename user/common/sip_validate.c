@@ -134,8 +134,11 @@ static int check_params(struct span *s, struct sip_verdict *v, const char *what)
 				const char *start = s->p;
 
 				while (s->p < s->end && !is_lws((unsigned char)*s->p) && *s->p != ';' &&
-				       *s->p != ',')
+				       *s->p != ',') {
+					if (*s->p == '<' || *s->p == '>')
+						return fail(v, 400, what); /* in no token, host or word */
 					s->p++;
+				}
 				if (s->p == start)
 					return fail(v, 400, what);
 			}
@@ -180,6 +183,9 @@ static int check_address(struct span s, bool list, bool star_ok, struct sip_verd
 			while (s.p < s.end && *s.p != '>') {
 				if (is_lws((unsigned char)*s.p))
 					return fail(v, 400, "Whitespace in addr-spec");
+				/* libosip2 re-serialises an empty one as "; " */
+				if (*s.p == ';' && (s.p + 1 >= s.end || s.p[1] == ';' || s.p[1] == '>' || s.p[1] == '='))
+					return fail(v, 400, "Empty URI parameter");
 				s.p++;
 			}
 			if (s.p >= s.end)
@@ -193,6 +199,9 @@ static int check_address(struct span s, bool list, bool star_ok, struct sip_verd
 			while (s.p < s.end && *s.p != ';' && *s.p != ',' && !is_lws((unsigned char)*s.p)) {
 				if (*s.p == '?')
 					return fail(v, 400, "URI with headers needs <>");
+				/* libosip2 would re-serialise a stray one as <uri>> */
+				if (*s.p == '<' || *s.p == '>')
+					return fail(v, 400, "Angle bracket in addr-spec");
 				s.p++;
 			}
 			if (!uri_scheme_ok(uri, s.p))
@@ -395,14 +404,87 @@ static size_t header_block_len(const char *buf, size_t len)
 	return 0;
 }
 
-static int check_header(const struct span *line, const struct start_line *sl, unsigned *seen,
-			unsigned long *content_length, struct sip_verdict *v)
+/* m-type "/" m-subtype *( ";" m-parameter ): libosip2 garbles what does not match
+ * when it serialises the message again. */
+static int check_content_type(struct span s, bool *multipart, struct sip_verdict *v)
 {
+	const char *type = s.p;
+	size_t tlen = skip_token(&s);
+
+	if (!tlen || s.p >= s.end || *s.p != '/')
+		return fail(v, 400, "Bad Content-Type");
+	s.p++;
+	if (!skip_token(&s))
+		return fail(v, 400, "Bad Content-Type");
+	skip_lws(&s);
+	if (check_params(&s, v, "Bad Content-Type parameter"))
+		return -EBADMSG;
+	if (s.p != s.end)
+		return fail(v, 400, "Bad Content-Type");
+	*multipart = tlen == 9 && !strncasecmp(type, "multipart", 9);
+	return 0;
+}
+
+/*
+ * libosip2 5.3 leaks the first Content-Type of a multipart part that has two
+ * (osip_body_parse_mime): refuse such parts so a peer cannot grow our memory.
+ * A part's headers follow a line starting with "--" up to the empty line.
+ */
+static int check_multipart_parts(const char *p, const char *end, struct sip_verdict *v)
+{
+	bool in_headers = false;
+	unsigned ctypes = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		struct span line = { p, le };
+
+		if (le > p && le[-1] == '\r')
+			line.end--;
+		if (line.end - line.p >= 2 && line.p[0] == '-' && line.p[1] == '-') {
+			in_headers = true;
+			ctypes = 0;
+		} else if (in_headers && line.p == line.end) {
+			in_headers = false;
+		} else if (in_headers && *line.p != ' ' && *line.p != '\t') { /* not a folded line */
+			const char *name = line.p;
+			size_t nlen = skip_token(&line);
+
+			while (line.p < line.end && (*line.p == ' ' || *line.p == '\t'))
+				line.p++;
+			if (!nlen || line.p >= line.end || *line.p != ':')
+				return fail(v, 400, "Malformed multipart part header");
+			/* libosip2 takes any name starting with content-type as one */
+			if (((nlen >= 12 && !strncasecmp(name, "Content-Type", 12)) || classify(name, nlen) == H_CTYPE) &&
+			    ++ctypes > 1)
+				return fail(v, 400, "Repeated Content-Type in a multipart part");
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+struct header_state {
+	unsigned seen[H__N];
+	unsigned long content_length;
+	bool multipart;
+};
+
+static int check_header(const struct span *line, const struct start_line *sl, struct header_state *hs,
+			struct sip_verdict *v)
+{
+	unsigned *seen = hs->seen;
 	struct span s = *line;
 	const char *name = s.p;
 	size_t nlen = skip_token(&s);
 	bool star_ok;
 	int kind;
+
+	/* libosip2 ends a line at a bare CR and would forward what follows as a header */
+	for (const char *cr = s.p; (cr = memchr(cr, '\r', (size_t)(s.end - cr))) != NULL; cr++)
+		if (cr + 1 < s.end && cr[1] != '\n')
+			return fail(v, 400, "Bare CR in header line");
 
 	while (s.p < s.end && (*s.p == ' ' || *s.p == '\t'))
 		s.p++;
@@ -415,7 +497,7 @@ static int check_header(const struct span *line, const struct start_line *sl, un
 		return fail(v, 400, "Multiple values in a single-value header");
 	switch (kind) {
 	case H_CL:
-		if (parse_uint(s.p, s.end, MAX_CONTENT_LENGTH, content_length))
+		if (parse_uint(s.p, s.end, MAX_CONTENT_LENGTH, &hs->content_length))
 			return fail(v, 400, "Bad Content-Length");
 		return 0;
 	case H_MAXFWD: {
@@ -435,6 +517,8 @@ static int check_header(const struct span *line, const struct start_line *sl, un
 		return check_via(s, v);
 	case H_CALLID:
 		return s.p < s.end ? 0 : fail(v, 400, "Empty Call-ID");
+	case H_CTYPE:
+		return check_content_type(s, &hs->multipart, v);
 	default:
 		break;
 	}
@@ -447,8 +531,7 @@ int sip_validate(const char *buf, size_t len, struct sip_verdict *v)
 {
 	const char *end, *eol, *p;
 	struct start_line sl = { 0 };
-	unsigned seen[H__N] = { 0 };
-	unsigned long content_length = 0;
+	struct header_state hs = { 0 };
 	int nhdr = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -477,7 +560,7 @@ int sip_validate(const char *buf, size_t len, struct sip_verdict *v)
 		p = nl + 1;
 		if (++nhdr > MAX_HEADERS)
 			return fail(v, v->is_request ? 400 : 0, "Too many headers");
-		if (check_header(&line, v->is_request ? &sl : NULL, seen, &content_length, v)) {
+		if (check_header(&line, v->is_request ? &sl : NULL, &hs, v)) {
 			if (!v->is_request)
 				v->status = 0;
 			return -EBADMSG;
@@ -491,14 +574,19 @@ int sip_validate(const char *buf, size_t len, struct sip_verdict *v)
 		{ H_CSEQ, "Missing CSeq" },   { H_VIA, "Missing Via" },
 	};
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (!seen[required[i].h])
+		if (!hs.seen[required[i].h])
 			return fail(v, v->is_request ? 400 : 0, required[i].reason);
-	if (seen[H_CL]) {
-		if (v->hdr_len + content_length > len)
+	if (hs.seen[H_CL]) {
+		if (v->hdr_len + hs.content_length > len)
 			return fail(v, v->is_request ? 400 : 0, "Content-Length larger than message");
-		v->msg_len = v->hdr_len + content_length;
+		v->msg_len = v->hdr_len + hs.content_length;
 	} else {
 		v->msg_len = len;
+	}
+	if (hs.multipart && check_multipart_parts(buf + v->hdr_len, buf + v->msg_len, v)) {
+		if (!v->is_request)
+			v->status = 0;
+		return -EBADMSG;
 	}
 	if (v->is_request && !sip_scheme_supported(sl.uri, sl.uri_len))
 		return fail(v, 416, "Unsupported URI Scheme");

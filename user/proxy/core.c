@@ -933,6 +933,18 @@ static void handle_register(struct proxy *p, osip_message_t *req, const struct s
 	}
 	if (!ret)
 		dflt = hexp;
+	/* a binding is later an INVITE's Request-URI: refuse schemes nobody can route,
+	 * before any binding of this REGISTER is stored */
+	while ((c = osip_list_get(&req->contacts, pos++)) != NULL) {
+		osip_uri_t *u = osip_contact_get_url(c);
+
+		if (u && !(c->displayname && !strcmp(c->displayname, "*")) &&
+		    (!u->scheme || (osip_strcasecmp(u->scheme, "sip") && osip_strcasecmp(u->scheme, "sips")))) {
+			reply(p, NULL, req, 400, "Unsupported Contact URI scheme");
+			return;
+		}
+	}
+	pos = 0;
 	c = osip_list_get(&req->contacts, 0);
 	if (c && c->displayname && !strcmp(c->displayname, "*")) {
 		if (dflt != 0 || osip_list_size(&req->contacts) != 1) {
@@ -1213,6 +1225,15 @@ static void handle_request(struct proxy *p, osip_message_t *req, const struct so
 	route_on(t);
 }
 
+/* The datagram is length-delimited, not NUL-terminated: look at len bytes only. */
+static bool all_crlf(const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != '\r' && b[i] != '\n')
+			return false;
+	return true;
+}
+
 void proxy_on_message(struct proxy *p, const char *buf, size_t len, const struct sockaddr_storage *src, bool tcp)
 {
 	struct sip_verdict v;
@@ -1221,7 +1242,7 @@ void proxy_on_message(struct proxy *p, const char *buf, size_t len, const struct
 	uint64_t now = proxy_now_ms();
 
 	METRIC_INC(&p->m, rx_messages);
-	if (len <= 4 && strspn(buf, "\r\n") == len)
+	if (len <= 4 && all_crlf(buf, len))
 		return; /* keep-alive */
 	if (!rl_allow(&p->rl, src, now)) {
 		METRIC_INC(&p->m, rx_rate_limited);
