@@ -160,6 +160,9 @@ stage_dataplane() {
 		if [ "$prog" = pierce ]; then
 			fwd1=$(pierce_stat fwd_tx)
 			touched=$(nsx relay "$BENCH" --pin-dir "$PIN" touched) || fail "touched"
+			# where the frames went: every reason counted so far (cumulative)
+			echo "  $label: verdicts so far:"
+			nsx relay "$CTL" --pin-dir "$PIN" stats | sed 's/^/    /'
 		fi
 		echo "{\"kind\":\"live\",\"label\":\"$label\",\"prog\":\"$prog\",\"legs\":$legs,\"gen\":$out," \
 			"\"relay_rx\":$((p1 - p0)),\"relay_tx\":$((t1 - t0)),\"relay_tx_errors\":$((e1 - e0))," \

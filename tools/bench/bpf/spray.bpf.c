@@ -6,6 +6,12 @@
  * the generator's core; its cost is not the relay's. Checksums are updated
  * incrementally (the relay keeps them valid too), so the relay sees valid
  * frames. Built by tools/bench/run.sh.
+ *
+ * Live frames come back into the generator's page pool as the relay left
+ * them (the kernel does not copy the frame in again on recycling), so a
+ * page goes round many times: each frame is given a phone's fresh TTL, or
+ * the relay's TTL decrement would turn every much-recycled page into a
+ * drop_ttl for good.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -18,6 +24,7 @@
 #include "csum.h"
 
 #define SPRAY_MAX_TARGETS (1 << 20)
+#define SPRAY_TTL 64 /* what a phone sends (Linux's default) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -44,7 +51,7 @@ int xdp_spray(struct xdp_md *ctx)
 	struct iphdr *ip = (void *)(eth + 1);
 	struct udphdr *udp = (void *)(ip + 1);
 	__u32 k, *t, daddr;
-	__u16 dport;
+	__u16 dport, ttl_word;
 	__u64 d;
 
 	if ((void *)(udp + 1) > end || cfg.n_targets == 0 || cfg.port_count == 0)
@@ -55,10 +62,12 @@ int xdp_spray(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	daddr = bpf_htonl(cfg.addr_base + *t / cfg.port_count);
 	dport = bpf_htons((__u16)(cfg.port_min + *t % cfg.port_count));
+	ttl_word = *(__u16 *)&ip->ttl; /* ttl and protocol; not in the UDP checksum */
+	ip->ttl = SPRAY_TTL;
 	d = csum_delta32(0, ip->daddr, daddr);
-	ip->check = csum_apply(ip->check, d);
 	if (udp->check)
 		udp->check = csum_apply_udp(udp->check, csum_delta16(d, udp->dest, dport));
+	ip->check = csum_apply(ip->check, csum_delta16(d, ttl_word, *(__u16 *)&ip->ttl));
 	ip->daddr = daddr;
 	udp->dest = dport;
 	return XDP_TX;
