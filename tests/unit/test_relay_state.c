@@ -54,14 +54,22 @@ static void init(struct relay *r)
 }
 
 /* One answered call made by hand, as offer and answer would leave it. */
+static void set_addr(union call_addr *a, const char *ip, uint16_t port)
+{
+	struct sockaddr_storage ss;
+
+	assert_int_equal(sa_parse_ip(ip, port, &ss), 0);
+	call_addr_set(a, &ss);
+}
+
 static struct call *make_call(struct relay *r)
 {
 	struct call *c;
 	struct call_media *m;
 
 	assert_int_equal(call_add(&r->calls, "abc@host with space", 1000 * SEC, &c), 0);
-	strcpy(c->tag[0], "tag-a");
-	strcpy(c->tag[1], "tag-b");
+	assert_int_equal(call_set_tag(c, 0, "tag-a"), 0);
+	assert_int_equal(call_set_tag(c, 1, "tag-b"), 0);
 	c->state = CALL_ANSWERED;
 	assert_int_equal(call_media_reserve(c, 1), 0);
 	c->n_media = 1;
@@ -70,9 +78,9 @@ static struct call *make_call(struct relay *r)
 	strcpy(m->proto, "RTP/AVP");
 	m->port[0] = (uint16_t)port_pool_alloc(&r->ports[0]);
 	m->port[1] = (uint16_t)port_pool_alloc(&r->ports[0]);
-	sa_parse_ip("192.0.2.1", 4000, &m->dest[0]);
-	sa_parse_ip("192.0.2.2", 5000, &m->dest[1]);
-	sa_parse_ip("192.0.2.1", 0, &m->allow[0]);
+	set_addr(&m->dest[0], "192.0.2.1", 4000);
+	set_addr(&m->dest[1], "192.0.2.2", 5000);
+	set_addr(&m->allow[0], "192.0.2.1", 0);
 	m->dest_rtcp[0] = 4001;
 	m->dest_rtcp[1] = 5001;
 	assert_int_equal(call_legs_install(r, c, true), 0);
@@ -101,11 +109,13 @@ static void test_roundtrip(void **state)
 	fclose(f);
 	back = call_find(&b.calls, "abc@host with space");
 	assert_non_null(back);
-	assert_string_equal(back->tag[1], "tag-b");
+	assert_string_equal(call_tag(back, 1), "tag-b");
+	assert_string_equal(call_tag(back, 0), "tag-a");
 	assert_int_equal(back->state, CALL_ANSWERED);
 	assert_int_equal(back->media[0].port[0], c->media[0].port[0]);
 	assert_int_equal(back->media[0].port[1], c->media[0].port[1]);
-	assert_true(sa_equal(&back->media[0].dest[1], &c->media[0].dest[1]));
+	assert_memory_equal(&back->media[0].dest[1], &c->media[0].dest[1], sizeof(c->media[0].dest[1]));
+	assert_int_equal(back->media[0].dest[1].family, AF_INET);
 	assert_true(port_pool_in_use(&b.ports[0], c->media[0].port[0]));
 	assert_int_equal(port_pool_used(&b.ports[0]), 2);
 	/* a new call never gets the adopted ports */
@@ -149,9 +159,56 @@ static void test_orphan_legs_and_garbage(void **state)
 	relay_free(&b);
 }
 
+/* A call's tags and addresses take what they need (memory per call). */
+static void test_call_tags_and_addrs(void **state)
+{
+	struct call_table t;
+	struct call *c;
+	struct sockaddr_storage ss, back;
+	union call_addr a;
+	char longtag[CALL_TAG_MAX + 2];
+
+	assert_int_equal(call_table_init(&t, 4), 0);
+	assert_int_equal(call_add(&t, "tags@x", 1, &c), 0);
+	assert_string_equal(call_tag(c, 0), "");
+	assert_int_equal(call_side_of(c, ""), -1);
+	assert_int_equal(call_set_tag(c, 1, "to-1"), 0);
+	assert_int_equal(call_set_tag(c, 0, "from"), 0);
+	assert_string_equal(call_tag(c, 0), "from");
+	assert_string_equal(call_tag(c, 1), "to-1");
+	assert_int_equal(call_set_tag(c, 1, "another-fork-tag"), 0); /* a longer one */
+	assert_string_equal(call_tag(c, 0), "from");
+	assert_string_equal(call_tag(c, 1), "another-fork-tag");
+	assert_int_equal(call_set_tag(c, 0, "f"), 0);
+	assert_string_equal(call_tag(c, 1), "another-fork-tag");
+	assert_int_equal(call_side_of(c, "another-fork-tag"), 1);
+	assert_int_equal(call_side_of(c, "f"), 0);
+	memset(longtag, 'x', sizeof(longtag) - 1);
+	longtag[sizeof(longtag) - 1] = '\0';
+	assert_int_equal(call_set_tag(c, 0, longtag), -ENAMETOOLONG);
+	assert_string_equal(call_tag(c, 0), "f");
+	longtag[CALL_TAG_MAX] = '\0';
+	assert_int_equal(call_set_tag(c, 0, longtag), 0);
+	assert_string_equal(call_tag(c, 0), longtag);
+	assert_string_equal(call_tag(c, 1), "another-fork-tag");
+
+	assert_true(sizeof(a) <= 28);
+	assert_int_equal(sa_parse_ip("2001:db8::7", 5004, &ss), 0);
+	call_addr_set(&a, &ss);
+	call_addr_get(&a, &back);
+	assert_true(sa_equal(&back, &ss));
+	assert_int_equal(sa_port(&back), 5004);
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = AF_UNIX; /* not an IP address: unknown */
+	call_addr_set(&a, &ss);
+	assert_int_equal(a.family, AF_UNSPEC);
+	call_table_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_call_tags_and_addrs),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_orphan_legs_and_garbage),
 	};

@@ -107,6 +107,7 @@ void call_remove(struct call_table *t, struct call *c)
 	if (c->state != CALL_ENDED)
 		t->active--;
 	free(c->media);
+	free(c->tags);
 	free(c);
 }
 
@@ -130,7 +131,48 @@ int call_media_reserve(struct call *c, unsigned n)
 int call_side_of(const struct call *c, const char *tag)
 {
 	for (int s = 0; s < 2; s++)
-		if (c->tag[s][0] && !strcmp(c->tag[s], tag))
+		if (call_tag(c, s)[0] && !strcmp(call_tag(c, s), tag))
 			return s;
 	return -1;
+}
+
+int call_set_tag(struct call *c, int s, const char *tag)
+{
+	const char *other = call_tag(c, 1 - s);
+	size_t len = strlen(tag), olen = strlen(other);
+	const char *t0 = s ? other : tag, *t1 = s ? tag : other;
+	size_t len0 = s ? olen : len;
+	char *t;
+
+	if (len > CALL_TAG_MAX)
+		return -ENAMETOOLONG;
+	if (!strcmp(call_tag(c, s), tag))
+		return 0;
+	t = malloc(len + olen + 2);
+	if (!t)
+		return -ENOMEM;
+	memcpy(t, t0, len0 + 1);
+	memcpy(t + len0 + 1, t1, len + olen - len0 + 1);
+	free(c->tags);
+	c->tags = t;
+	c->tag1_at = (uint8_t)(len0 + 1);
+	return 0;
+}
+
+void call_addr_set(union call_addr *a, const struct sockaddr_storage *ss)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET)
+		memcpy(&a->in, ss, sizeof(a->in));
+	else if (ss->ss_family == AF_INET6)
+		memcpy(&a->in6, ss, sizeof(a->in6));
+}
+
+void call_addr_get(const union call_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET)
+		memcpy(ss, &a->in, sizeof(a->in));
+	else if (a->family == AF_INET6)
+		memcpy(ss, &a->in6, sizeof(a->in6));
 }

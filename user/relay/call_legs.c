@@ -25,9 +25,11 @@ void call_leg_build(const struct relay *r, const struct call *c, const struct ca
 	leg->peer_index = relay_leg_index(r, m->addr[o], (uint16_t)(m->port[o] + k));
 	pierce_addr_from_sockaddr(&r->addrs[m->addr[o]].local, &leg->src, &fam, NULL);
 	leg->src_port_be = htons((uint16_t)(m->port[o] + k));
-	if (m->dest[o].ss_family) {
-		struct sockaddr_storage d = m->dest[o];
+	if (m->dest[o].family) {
+		struct sockaddr_storage d;
 		uint16_t port = rtcp ? m->dest_rtcp[o] : 0;
+
+		call_addr_get(&m->dest[o], &d);
 
 		pierce_addr_from_sockaddr(&d, &leg->dst, &leg->dst_family, &leg->dst_port_be);
 		if (rtcp)
@@ -40,8 +42,11 @@ void call_leg_build(const struct relay *r, const struct call *c, const struct ca
 		 * and counts the packet as drop_src_mismatch */
 		leg->policy = PIERCE_SRC_STRICT;
 		leg->allow_family = PIERCE_AF_NONE;
-	} else if (m->allow[s].ss_family) {
-		pierce_addr_from_sockaddr(&m->allow[s], &leg->allow, &leg->allow_family, NULL);
+	} else if (m->allow[s].family) {
+		struct sockaddr_storage a;
+
+		call_addr_get(&m->allow[s], &a);
+		pierce_addr_from_sockaddr(&a, &leg->allow, &leg->allow_family, NULL);
 	} else {
 		leg->flags |= PIERCE_LEG_ANY_SRC;
 	}

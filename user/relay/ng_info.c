@@ -46,12 +46,13 @@ static void put_stream(struct relay *r, const struct call *c, const struct call_
 		       struct bencode_buf *out, struct totals *t)
 {
 	uint16_t port = (uint16_t)(m->port[s] + k);
-	struct sockaddr_storage adv = m->dest[s];
+	struct sockaddr_storage adv;
 	struct pierce_leg leg;
 	bool have = !r->dp.leg_get(r->dp.ctx, relay_leg_index(r, m->addr[s], port), &leg);
 
 	char ip[SA_STR_MAX];
 
+	call_addr_get(&m->dest[s], &adv);
 	bencode_put_dict(out);
 	bencode_put_kv_int(out, "local port", port);
 	/* not in rtpengine's reply (one address per interface there); with
@@ -92,12 +93,12 @@ static void put_stream(struct relay *r, const struct call *c, const struct call_
 
 static void put_side(struct relay *r, const struct call *c, int s, struct bencode_buf *out, struct totals *t)
 {
-	bencode_put_cstr(out, c->tag[s]);
+	bencode_put_cstr(out, call_tag(c, s));
 	bencode_put_dict(out);
-	bencode_put_kv_str(out, "tag", c->tag[s]);
+	bencode_put_kv_str(out, "tag", call_tag(c, s));
 	bencode_put_kv_int(out, "created", (long long)relay_wallclock(r, c->created_ns));
-	if (c->tag[1 - s][0])
-		bencode_put_kv_str(out, "in dialogue with", c->tag[1 - s]);
+	if (call_tag(c, 1 - s)[0])
+		bencode_put_kv_str(out, "in dialogue with", call_tag(c, 1 - s));
 	bencode_put_cstr(out, "medias");
 	bencode_put_list(out);
 	for (unsigned i = 0; i < c->n_media; i++) {
@@ -137,7 +138,7 @@ void ng_put_call(struct relay *r, const struct call *c, struct bencode_buf *out)
 	bencode_put_cstr(out, "tags");
 	bencode_put_dict(out);
 	for (int s = 0; s < 2; s++)
-		if (s == 0 || c->tag[1][0] || c->state == CALL_OFFERED)
+		if (s == 0 || call_tag(c, 1)[0] || c->state == CALL_OFFERED)
 			put_side(r, c, s, out, &t);
 	bencode_put_end(out);
 	bencode_put_cstr(out, "totals");

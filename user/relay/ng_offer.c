@@ -35,30 +35,32 @@ static uint8_t pick_addr(const struct relay *r, sa_family_t family)
  * described here is no longer closed (see call_media.closed). */
 static void side_addresses(const struct ng_req *q, const struct rsdp_media *sm, struct call_media *m, int s)
 {
-	struct sockaddr_storage sdp = sm->addr;
+	struct sockaddr_storage sdp = sm->addr, dest, allow;
 	bool sdp_ok = sdp.ss_family && !sm->zero_addr;
 
-	memset(&m->dest[s], 0, sizeof(m->dest[s]));
-	memset(&m->allow[s], 0, sizeof(m->allow[s]));
+	memset(&dest, 0, sizeof(dest));
+	memset(&allow, 0, sizeof(allow));
 	m->closed[s] = false;
 	if (q->media_address.ss_family) {
-		m->dest[s] = q->media_address;
-		sa_set_port(&m->dest[s], sm->port);
-		m->allow[s] = q->media_address;
+		dest = q->media_address;
+		sa_set_port(&dest, sm->port);
+		allow = q->media_address;
 	} else if (q->sip_source && q->received_from.ss_family) {
-		m->dest[s] = q->received_from;
-		sa_set_port(&m->dest[s], sm->port);
-		m->allow[s] = q->received_from;
+		dest = q->received_from;
+		sa_set_port(&dest, sm->port);
+		allow = q->received_from;
 	} else {
 		if (sdp_ok)
-			m->dest[s] = sdp;
+			dest = sdp;
 		if (q->received_from.ss_family && !q->trust_address)
-			m->allow[s] = q->received_from;
+			allow = q->received_from;
 		else if (sdp_ok)
-			m->allow[s] = sdp;
+			allow = sdp;
 	}
-	if (m->allow[s].ss_family)
-		sa_set_port(&m->allow[s], 0);
+	if (allow.ss_family)
+		sa_set_port(&allow, 0);
+	call_addr_set(&m->dest[s], &dest);
+	call_addr_set(&m->allow[s], &allow);
 	m->dest_rtcp[s] = sm->rtcp_mux ? sm->port : sm->rtcp_port;
 }
 
@@ -165,12 +167,20 @@ enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, str
 			return NG_ERROR;
 		}
 		created = true;
-		snprintf(c->tag[0], sizeof(c->tag[0]), "%s", q->from_tag);
+		rc = call_set_tag(c, 0, q->from_tag);
+		if (rc) {
+			call_remove(&r->calls, c);
+			snprintf(err, NG_ERR_MAX, "Cannot create call: %s", strerror(-rc));
+			return NG_ERROR;
+		}
 	}
 	s = call_side_of(c, q->from_tag);
 	if (s < 0) {
 		if (c->state == CALL_OFFERED) { /* the offerer changed its tag before any answer */
-			snprintf(c->tag[0], sizeof(c->tag[0]), "%s", q->from_tag);
+			if (call_set_tag(c, 0, q->from_tag)) {
+				snprintf(err, NG_ERR_MAX, "Out of memory");
+				return NG_ERROR;
+			}
 			s = 0;
 		} else {
 			snprintf(err, NG_ERR_MAX, "Unknown from-tag for this call");
@@ -257,7 +267,10 @@ enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, st
 	}
 	a = 1 - offerer;
 	/* a different to-tag is another fork answering: it takes the side over */
-	snprintf(c->tag[a], sizeof(c->tag[a]), "%s", q->to_tag);
+	if (call_set_tag(c, a, q->to_tag)) {
+		snprintf(err, NG_ERR_MAX, "Out of memory");
+		return NG_ERROR;
+	}
 	if (info.n_media > c->n_media) {
 		snprintf(err, NG_ERR_MAX, "Answer has more media than the offer");
 		return NG_ERROR;

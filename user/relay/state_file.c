@@ -47,10 +47,12 @@ static int get_hex(const char *in, char *out, size_t size)
 	return 0;
 }
 
-static void put_addr(FILE *out, const struct sockaddr_storage *ss)
+static void put_addr(FILE *out, const union call_addr *a)
 {
 	char buf[SA_STR_MAX];
+	struct sockaddr_storage st, *ss = &st;
 
+	call_addr_get(a, ss);
 	if (!ss->ss_family) {
 		fputs(" -", out);
 		return;
@@ -78,6 +80,26 @@ static int get_addr(const char *in, struct sockaddr_storage *ss)
 	return sa_parse_ip(ip, (uint16_t)port, ss);
 }
 
+static int get_call_addr(const char *in, union call_addr *a)
+{
+	struct sockaddr_storage ss;
+	int err = get_addr(in, &ss);
+
+	if (!err)
+		call_addr_set(a, &ss);
+	return err;
+}
+
+/* An address as the legs map holds it, into a call's record. */
+static void set_from_map(union call_addr *a, const struct pierce_addr *pa, uint8_t family, uint16_t port_be)
+{
+	struct sockaddr_storage ss;
+
+	if (pierce_addr_to_sockaddr(pa, family, port_be, &ss))
+		memset(&ss, 0, sizeof(ss));
+	call_addr_set(a, &ss);
+}
+
 int state_file_write(struct relay *r, FILE *out, uint64_t now_ns)
 {
 	fprintf(out, "%s\n", STATE_FILE_MAGIC);
@@ -87,9 +109,9 @@ int state_file_write(struct relay *r, FILE *out, uint64_t now_ns)
 		fputs("call ", out);
 		put_hex(out, c->call_id);
 		fputc(' ', out);
-		put_hex(out, c->tag[0]);
+		put_hex(out, call_tag(c, 0));
 		fputc(' ', out);
-		put_hex(out, c->tag[1]);
+		put_hex(out, call_tag(c, 1));
 		fprintf(out, " %d %u %d %llu %u\n", c->state, c->policy, c->tos,
 			(unsigned long long)relay_wallclock(r, c->created_ns), c->n_media);
 		for (unsigned i = 0; i < c->n_media; i++) {
@@ -182,8 +204,8 @@ static int parse_media(struct relay *r, const struct call *c, char *line, struct
 	m->closed[0] = closed & 1;
 	m->closed[1] = closed & 2;
 	if (get_hex(type, m->type, sizeof(m->type)) || get_hex(proto, m->proto, sizeof(m->proto)) ||
-	    get_addr(d0, &m->dest[0]) || get_addr(d1, &m->dest[1]) || get_addr(a0, &m->allow[0]) ||
-	    get_addr(a1, &m->allow[1]))
+	    get_call_addr(d0, &m->dest[0]) || get_call_addr(d1, &m->dest[1]) || get_call_addr(a0, &m->allow[0]) ||
+	    get_call_addr(a1, &m->allow[1]))
 		return -EINVAL;
 	m->disabled = disabled != 0;
 	m->port[0] = (uint16_t)p0;
@@ -210,7 +232,7 @@ static int adopt_records(struct relay *r, FILE *in, uint64_t now_ns)
 		return -EINVAL;
 	while (fgets(line, sizeof(line), in)) {
 		char id[2 * CALL_ID_MAX + 2], t0[2 * CALL_TAG_MAX + 2], t1[2 * CALL_TAG_MAX + 2];
-		char cid[CALL_ID_MAX + 1];
+		char cid[CALL_ID_MAX + 1], tag[2][CALL_TAG_MAX + 1];
 		unsigned long long created;
 		int state, tos;
 		unsigned policy, n;
@@ -227,8 +249,13 @@ static int adopt_records(struct relay *r, FILE *in, uint64_t now_ns)
 		    get_hex(id, cid, sizeof(cid)) || !cid[0] || call_find(&r->calls, cid) ||
 		    call_add(&r->calls, cid, now_ns, &c))
 			continue;
-		if (get_hex(t0, c->tag[0], sizeof(c->tag[0])) || get_hex(t1, c->tag[1], sizeof(c->tag[1])))
-			c->tag[0][0] = c->tag[1][0] = '\0';
+		if (get_hex(t0, tag[0], sizeof(tag[0])) || get_hex(t1, tag[1], sizeof(tag[1])))
+			tag[0][0] = tag[1][0] = '\0';
+		if ((tag[0][0] && call_set_tag(c, 0, tag[0])) || (tag[1][0] && call_set_tag(c, 1, tag[1]))) {
+			call_remove(&r->calls, c);
+			c = NULL;
+			continue;
+		}
 		c->state = (enum call_state)state;
 		c->policy = (uint8_t)policy;
 		c->tos = tos;
@@ -289,18 +316,22 @@ static int adopt_orphans(struct relay *r, uint64_t now_ns)
 				m->addr[1] = (uint8_t)paddr;
 			}
 			if (leg.flags & PIERCE_LEG_HAS_DEST)
-				pierce_addr_to_sockaddr(&leg.dst, leg.dst_family, leg.dst_port_be, &m->dest[1]);
+				set_from_map(&m->dest[1], &leg.dst, leg.dst_family, leg.dst_port_be);
 			if (peer.flags & PIERCE_LEG_HAS_DEST)
-				pierce_addr_to_sockaddr(&peer.dst, peer.dst_family, peer.dst_port_be, &m->dest[0]);
+				set_from_map(&m->dest[0], &peer.dst, peer.dst_family, peer.dst_port_be);
 			/* strict with no allowed family: a closed leg (call_leg_build) */
 			m->closed[0] = !(leg.flags & PIERCE_LEG_ANY_SRC) && !leg.allow_family;
 			m->closed[1] = !(peer.flags & PIERCE_LEG_ANY_SRC) && !peer.allow_family;
 			if (!(leg.flags & PIERCE_LEG_ANY_SRC) && !m->closed[0])
-				pierce_addr_to_sockaddr(&leg.allow, leg.allow_family, 0, &m->allow[0]);
+				set_from_map(&m->allow[0], &leg.allow, leg.allow_family, 0);
 			if (!(peer.flags & PIERCE_LEG_ANY_SRC) && !m->closed[1])
-				pierce_addr_to_sockaddr(&peer.allow, peer.allow_family, 0, &m->allow[1]);
-			m->dest_rtcp[0] = (uint16_t)(sa_port(&m->dest[0]) + 1);
-			m->dest_rtcp[1] = (uint16_t)(sa_port(&m->dest[1]) + 1);
+				set_from_map(&m->allow[1], &peer.allow, peer.allow_family, 0);
+			for (int s = 0; s < 2; s++) {
+				struct sockaddr_storage d;
+
+				call_addr_get(&m->dest[s], &d);
+				m->dest_rtcp[s] = (uint16_t)(sa_port(&d) + 1);
+			}
 			adopted++;
 		}
 	}

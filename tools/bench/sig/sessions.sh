@@ -17,7 +17,9 @@
 # once: that one is what a tick reading every call's legs costs.
 #
 # Environment: BUILD (default build), CALLS (default 100000, at most
-# 400000), ADDRS relay addresses (default: enough for CALLS, at most 16),
+# 400000), SPARE_PCT ports booked beyond what CALLS need (default 2; the
+# port range per address is sized to that), ADDRS relay addresses (default:
+# enough for CALLS, at most 16),
 # SAMPLE calls that forward media (default 200), WINDOW (default 64),
 # SUT_CPU (1), GEN_CPU (0), OUT raw directory (default
 # $BUILD/bench/sig-sessions), RESULTS (default bench/results/<date>:
@@ -33,17 +35,24 @@ SAMPLE=${SAMPLE:-200}
 WINDOW=${WINDOW:-64}
 SUT_CPU=${SUT_CPU:-1}
 GEN_CPU=${GEN_CPU:-0}
-PORT_MIN=10000 PORT_MAX=59999
-PAIRS_PER_ADDR=$(((PORT_MAX - PORT_MIN + 1) / 2))
-# a call books two pairs; 10 % spare
-ADDRS=${ADDRS:-$(((CALLS * 2 * 11 / 10 + PAIRS_PER_ADDR - 1) / PAIRS_PER_ADDR))}
+SPARE_PCT=${SPARE_PCT:-2}
+PORT_MIN=10000 PORT_LAST=59999
+PAIRS_PER_ADDR=$(((PORT_LAST - PORT_MIN + 1) / 2))
+# a call books two pairs (four ports, four legs); SPARE_PCT % more
+PAIRS_NEEDED=$(((CALLS * 2 * (100 + SPARE_PCT) + 99) / 100))
+ADDRS=${ADDRS:-$(((PAIRS_NEEDED + PAIRS_PER_ADDR - 1) / PAIRS_PER_ADDR))}
+# The legs map is preallocated for every address x port: the port range is
+# sized to the calls (rather than the whole range), so the map's share of
+# the memory per call is what these calls need.
+PORT_MAX=$((PORT_MIN + 2 * ((PAIRS_NEEDED + ADDRS - 1) / ADDRS) - 1))
+[ "$PORT_MAX" -le "$PORT_LAST" ] || PORT_MAX=$PORT_LAST
 RESULTS=${RESULTS:-bench/results/$(date +%Y-%m-%d)}
 SRV=10.97.0.1 CLI=10.97.0.2
 NG=$SRV:2223
 NGQ=tools/bench/peers/ngquery.py
 [[ $CALLS =~ ^[0-9]+$ ]] && [ "$CALLS" -ge 1 ] && [ "$CALLS" -le 400000 ] || fail "CALLS must be 1..400000"
 [[ $ADDRS =~ ^[0-9]+$ ]] && [ "$ADDRS" -ge 1 ] && [ "$ADDRS" -le 16 ] || fail "ADDRS must be 1..16 (got $ADDRS)"
-[ $((ADDRS * PAIRS_PER_ADDR)) -ge $((CALLS * 2)) ] || fail "$ADDRS addresses hold fewer than $CALLS calls"
+[ $((ADDRS * (PORT_MAX - PORT_MIN + 1) / 2)) -ge $((CALLS * 2)) ] || fail "$ADDRS addresses of ports $PORT_MIN-$PORT_MAX hold fewer than $CALLS calls"
 for f in "$BUILD/pierce-relay" "$BUILD/pierce-ngbench" "$BUILD/piercectl" "$BUILD/bpf/pass.bpf.o"; do
 	[ -e "$f" ] || fail "$f missing: make BUILD=$BUILD"
 done
