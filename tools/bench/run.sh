@@ -46,7 +46,8 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 #    BPF_F_TEST_XDP_LIVE_FRAMES (2^20 frames per call) on CPU 0: "return
 #    XDP_TX" for the reflector, spray.bpf.c for pierce (each frame to a leg
 #    picked at random among the installed ones, so N legs means N cache
-#    lines); R's XDP program runs in R's threaded-NAPI kthread pinned to CPU 1
+#    lines, with a phone's fresh TTL: live-frame pages come back to the
+#    generator as the relay rewrote them); R's XDP program runs in R's threaded-NAPI kthread pinned to CPU 1
 #    and sends each frame back (XDP_TX), where XDP on G drops it. Relay CPU per
 #    packet is that kthread's run time (/proc/PID/schedstat) per frame: other
 #    work on the machine does not leak into it. Core busy time (wall minus
