@@ -155,6 +155,54 @@ static void test_relay_pool(void **state)
 	assert_int_equal(relay_pool_pick(&p, 1u << 0, 0), 1);
 }
 
+static void test_relay_pool_reload(void **state)
+{
+	struct relay_pool p = { 0 };
+	struct sockaddr_storage a = addr("127.0.0.1:2223"), b = addr("127.0.0.2:2223"), c = addr("127.0.0.3:2223");
+	struct sockaddr_storage list[2] = { c, a };
+	unsigned weights[2] = { 5, 2 };
+
+	assert_int_equal(relay_pool_add(&p, &a, 1), 0);
+	assert_int_equal(relay_pool_add(&p, &b, 1), 0);
+	assert_int_equal(relay_pool_reload(&p, list, weights, 2), 0);
+	/* indices held by calls stay: a keeps 0 with its new weight, b drains at 1, c is new */
+	assert_int_equal(p.n, 3);
+	assert_true(sa_equal(&p.r[0].addr, &a));
+	assert_int_equal(p.r[0].weight, 2);
+	assert_true(sa_equal(&p.r[1].addr, &b));
+	assert_int_equal(p.r[1].weight, 0);
+	assert_true(sa_equal(&p.r[2].addr, &c));
+	assert_int_equal(p.r[2].weight, 5);
+	for (uint32_t r = 0; r < 70; r++)
+		assert_int_not_equal(relay_pool_pick(&p, 0, r), 1); /* never a new call on b */
+	/* b listed again comes back */
+	list[0] = b;
+	assert_int_equal(relay_pool_reload(&p, list, weights, 1), 0);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.r[1].weight, 5);
+	assert_int_equal(p.r[0].weight, 0);
+	assert_int_equal(p.r[2].weight, 0);
+}
+
+static void test_registrar_republish(void **state)
+{
+	struct registrar r;
+	struct sockaddr_storage src = addr("198.51.100.7:40000");
+
+	assert_int_equal(reg_init(&r, 4), 0);
+	assert_int_equal(reg_update(&r, "bob@b.test", "sip:bob@10.0.2.10", &src, true, false, 3600, 0), 0);
+	assert_int_equal(reg_update(&r, "bob@b.test", "sip:bob@10.0.2.11", &src, true, false, 3600, 0), 0);
+	assert_null(reg_next_republish(&r, 100000));
+	reg_set_republish(&r, "bob@b.test", 2000);
+	assert_null(reg_next_republish(&r, 1999));
+	assert_string_equal(reg_next_republish(&r, 2000), "bob@b.test");
+	assert_null(reg_next_republish(&r, 2000)); /* once for the AOR, not per binding */
+	/* a binding gone by then is not published again */
+	reg_set_republish(&r, "bob@b.test", 5000);
+	assert_null(reg_next_republish(&r, 3600 * 1000 + 1));
+	reg_free(&r);
+}
+
 static osip_message_t *parse(const char *m)
 {
 	osip_message_t *msg = NULL;
@@ -283,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_registrar),     cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_relay_pool),    cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_loop_detection), cmocka_unit_test(test_send_without_destination),
+		cmocka_unit_test(test_relay_pool_reload), cmocka_unit_test(test_registrar_republish),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

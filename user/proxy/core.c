@@ -35,10 +35,13 @@ struct txn {
 	/* server side: the request as received, Via fixed */
 	char s_branch[128], s_sentby[160], method[32];
 	struct sockaddr_storage src;
+	bool s_tcp; /* the request came over TCP: no retransmission of our responses */
 	osip_message_t *req;
 	char *resp;
 	size_t resp_len;
 	int resp_code;
+	ev_timer timer_g; /* RFC 3261 17.2.1: a final non-2xx to an INVITE until its ACK */
+	double g_iv;
 	/* client side */
 	enum stage stage;
 	char c_branch[64];
@@ -68,6 +71,14 @@ struct call {
 	struct sockaddr_storage caller_hop, callee_hop;
 	char caller_contact[256], callee_contact[256];
 	char from[512], to[512];
+	/* highest CSeq seen in each direction: a BYE we make goes one above */
+	unsigned long cseq_caller, cseq_callee;
+	/* the 2xx as forwarded to the caller (the relay's SDP), for the callee's
+	 * retransmissions after the INVITE transaction is gone */
+	char *ok;
+	size_t ok_len;
+	unsigned long ok_cseq;
+	struct sockaddr_storage ok_dst;
 	bool confirmed;
 };
 
@@ -96,6 +107,7 @@ static void call_free(struct proxy *p, struct call *c)
 			*pp = c->next;
 			break;
 		}
+	free(c->ok);
 	free(c);
 }
 
@@ -104,6 +116,16 @@ static const char *call_id_of(const osip_message_t *m, char *buf, size_t len)
 	snprintf(buf, len, "%s%s%s", m->call_id->number, m->call_id->host ? "@" : "",
 		 m->call_id->host ? m->call_id->host : "");
 	return buf;
+}
+
+static void note_cseq(struct call *c, const osip_message_t *req)
+{
+	unsigned long n = strtoul(req->cseq->number, NULL, 10);
+	const char *tag = sip_tag(req->from);
+	unsigned long *side = tag && !strcmp(tag, c->from_tag) ? &c->cseq_caller : &c->cseq_callee;
+
+	if (n > *side)
+		*side = n;
 }
 
 static void ng_delete(struct proxy *p, struct call *c)
@@ -140,6 +162,7 @@ static void txn_free(struct txn *t)
 	ng_forget(p, t->id);
 	txn_stop_client(t);
 	ev_timer_stop(p->loop, &t->linger);
+	ev_timer_stop(p->loop, &t->timer_g);
 	if (t->req)
 		osip_message_free(t->req);
 	if (t->fwd)
@@ -157,6 +180,21 @@ static void on_linger(struct ev_loop *loop, ev_timer *w, int revents)
 	txn_free(w->data);
 }
 
+static void on_timer_g(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct txn *t = w->data;
+	struct sockaddr_storage dst;
+
+	if (!t->resp || sip_via_target(sip_top_via(t->req), &dst))
+		return;
+	METRIC_INC(&t->p->m, tx_retransmissions);
+	proxy_send(t->p, &dst, t->resp, t->resp_len);
+	t->g_iv = t->g_iv * 2 > T2 ? T2 : t->g_iv * 2;
+	ev_timer_set(w, t->g_iv, 0);
+	ev_timer_start(loop, w);
+}
+
+/* The linger (64*T1) doubles as Timer H: retransmissions stop when it frees t. */
 static void txn_finish(struct txn *t)
 {
 	t->stage = ST_DONE;
@@ -164,6 +202,12 @@ static void txn_finish(struct txn *t)
 	ev_timer_stop(t->p->loop, &t->linger);
 	ev_timer_set(&t->linger, LINGER, 0);
 	ev_timer_start(t->p->loop, &t->linger);
+	if (!t->s_tcp && t->resp && t->resp_code >= 300 && !strcmp(t->method, "INVITE") &&
+	    !ev_is_active(&t->timer_g)) {
+		t->g_iv = T1;
+		ev_timer_set(&t->timer_g, T1, 0);
+		ev_timer_start(t->p->loop, &t->timer_g);
+	}
 }
 
 static void via_key(const osip_via_t *via, char *sentby, size_t len)
@@ -526,6 +570,7 @@ static void on_offer(struct proxy *p, uint64_t ctx, int relay, const struct benc
 		snprintf(c->from_tag, sizeof(c->from_tag), "%s", sip_tag(t->req->from) ? sip_tag(t->req->from) : "");
 		c->relay = relay;
 		c->caller_hop = t->src;
+		note_cseq(c, t->req);
 		if (osip_from_to_str(t->req->from, &s) == 0) {
 			snprintf(c->from, sizeof(c->from), "%s", s);
 			osip_free(s);
@@ -700,6 +745,22 @@ static int start_answer(struct txn *t, osip_message_t *resp, const char *sdp, si
 	return ng_request(t->p, t->relay, false, &b, on_answer, t->id);
 }
 
+static void keep_2xx(struct txn *t, const struct sockaddr_storage *dst)
+{
+	char cid[300];
+	struct call *c = call_find(t->p, call_id_of(t->req, cid, sizeof(cid)));
+	char *copy;
+
+	if (!c || !(copy = malloc(t->resp_len)))
+		return;
+	memcpy(copy, t->resp, t->resp_len);
+	free(c->ok);
+	c->ok = copy;
+	c->ok_len = t->resp_len;
+	c->ok_cseq = strtoul(t->req->cseq->number, NULL, 10);
+	c->ok_dst = *dst;
+}
+
 static void forward_response(struct txn *t, osip_message_t *resp)
 {
 	struct proxy *p = t->p;
@@ -715,6 +776,8 @@ static void forward_response(struct txn *t, osip_message_t *resp)
 	METRIC_INC(&p->m, responses_forwarded);
 	send_msg(p, resp, &dst, &t->resp, &t->resp_len);
 	t->resp_code = code;
+	if (code >= 200 && code < 300 && t->relayed && !strcmp(t->method, "INVITE") && t->resp)
+		keep_2xx(t, &dst);
 	if (code >= 200)
 		txn_finish(t);
 }
@@ -784,6 +847,44 @@ static void resend_2xx(struct txn *t, const osip_message_t *resp)
 	proxy_send(t->p, &dst, t->resp, t->resp_len);
 }
 
+static long contact_expires(osip_contact_t *c, long dflt)
+{
+	osip_generic_param_t *e = NULL;
+
+	osip_contact_param_get_byname(c, "expires", &e);
+	if (e && e->gvalue) {
+		char *end;
+		long v = strtol(e->gvalue, &end, 10);
+
+		return (*end || v < 0) ? dflt : v;
+	}
+	return dflt;
+}
+
+/* The redirect server may grant less time than the binding has left (its own
+ * maximum): publish again before what it granted runs out. */
+static void on_publish_response(struct proxy *p, const osip_message_t *resp)
+{
+	char aor[REG_AOR_MAX];
+	osip_contact_t *ct = osip_list_get(&resp->contacts, 0);
+	long granted = -1;
+	uint64_t now = proxy_now_ms();
+	uint32_t left;
+
+	if (!MSG_IS_STATUS_2XX(resp) || !resp->to || sip_uri_aor(osip_to_get_url(resp->to), aor, sizeof(aor)))
+		return;
+	if (ct)
+		granted = contact_expires(ct, -1);
+	if (granted < 0 && sip_expires(resp, &granted))
+		return;
+	left = reg_remaining(&p->reg, aor, now);
+	if (granted <= 0 || !left || (uint64_t)granted >= left)
+		return;
+	/* halfway, as a UA refreshes its own registration */
+	reg_set_republish(&p->reg, aor, now + (uint64_t)granted * 500);
+	METRIC_INC(&p->m, publish_shortened);
+}
+
 static void handle_response(struct proxy *p, osip_message_t *resp, const struct sockaddr_storage *src)
 {
 	const char *branch = sip_via_branch(sip_top_via(resp));
@@ -795,13 +896,24 @@ static void handle_response(struct proxy *p, osip_message_t *resp, const struct 
 		METRIC_INC(&p->m, responses_unroutable);
 		return;
 	}
-	if (!strncmp(branch, PROXY_PUBLISH_PREFIX, strlen(PROXY_PUBLISH_PREFIX)))
-		return; /* the redirect server acknowledging a publication */
+	if (!strncmp(branch, PROXY_PUBLISH_PREFIX, strlen(PROXY_PUBLISH_PREFIX))) {
+		on_publish_response(p, resp);
+		return;
+	}
 	t = txn_match_client(p, branch);
 	if (!t || strcmp(resp->cseq->method, t->method)) {
 		/* a 2xx retransmission after the INVITE transaction ended goes on statelessly */
 		if (MSG_IS_STATUS_2XX(resp) && !strcmp(resp->cseq->method, "INVITE") && osip_list_size(&resp->vias) > 1) {
 			struct sockaddr_storage dst;
+			char cid[300];
+			struct call *c = p->calls ? call_find(p, call_id_of(resp, cid, sizeof(cid))) : NULL;
+
+			/* a relayed call: the caller gets the relay's SDP, never the callee's */
+			if (c && c->ok && c->ok_cseq == strtoul(resp->cseq->number, NULL, 10)) {
+				METRIC_INC(&p->m, responses_forwarded);
+				proxy_send(p, &c->ok_dst, c->ok, c->ok_len);
+				return;
+			}
 
 			pop_via(resp);
 			if (!sip_via_target(sip_top_via(resp), &dst)) {
@@ -896,20 +1008,6 @@ static void on_binding_gone(const char *aor, void *ctx)
 
 	METRIC_INC(&p->m, registrar_expired);
 	publish(p, aor, 0);
-}
-
-static long contact_expires(osip_contact_t *c, long dflt)
-{
-	osip_generic_param_t *e = NULL;
-
-	osip_contact_param_get_byname(c, "expires", &e);
-	if (e && e->gvalue) {
-		char *end;
-		long v = strtol(e->gvalue, &end, 10);
-
-		return (*end || v < 0) ? dflt : v;
-	}
-	return dflt;
 }
 
 static void handle_register(struct proxy *p, osip_message_t *req, const struct sockaddr_storage *src, bool tcp)
@@ -1090,7 +1188,8 @@ static struct txn *txn_new(struct proxy *p, osip_message_t *req, const struct so
 	ev_init(&t->retx, on_retx);
 	ev_init(&t->timeout, client_timeout);
 	ev_timer_init(&t->linger, on_linger, LINGER, 0);
-	t->retx.data = t->timeout.data = t->linger.data = t;
+	ev_init(&t->timer_g, on_timer_g);
+	t->retx.data = t->timeout.data = t->linger.data = t->timer_g.data = t;
 	t->next = p->txns;
 	p->txns = t;
 	return t;
@@ -1152,6 +1251,7 @@ static void handle_request(struct proxy *p, osip_message_t *req, const struct so
 		t = txn_match_server(p, req, "INVITE");
 		if (t) {
 			/* matches the INVITE's branch: the ACK of a non-2xx, hop-by-hop, ends here */
+			ev_timer_stop(p->loop, &t->timer_g);
 			osip_message_free(req);
 			return;
 		}
@@ -1211,12 +1311,15 @@ static void handle_request(struct proxy *p, osip_message_t *req, const struct so
 		osip_message_free(req);
 		return;
 	}
+	t->s_tcp = tcp;
 	if (MSG_IS_INVITE(req))
 		reply(p, t, req, 100, "Trying");
-	if ((MSG_IS_BYE(req)) && p->calls) {
+	if (p->calls) {
 		struct call *c = call_find(p, call_id_of(req, cid, sizeof(cid)));
 
 		if (c)
+			note_cseq(c, req);
+		if (c && MSG_IS_BYE(req))
 			ng_delete(p, c);
 	}
 	route_decide(p, req, proxy_now_ms(), &t->route);
@@ -1282,7 +1385,7 @@ void proxy_on_message(struct proxy *p, const char *buf, size_t len, const struct
 static void on_query(struct proxy *p, uint64_t ctx, int relay, const struct bencode_node *r);
 
 static void bye_side(struct proxy *p, const char *ruri, const char *from, const char *to, const char *call_id,
-		     const struct sockaddr_storage *dst)
+		     unsigned long cseq, const struct sockaddr_storage *dst)
 {
 	char buf[2048];
 	int n;
@@ -1291,9 +1394,9 @@ static void bye_side(struct proxy *p, const char *ruri, const char *from, const 
 		return;
 	n = snprintf(buf, sizeof(buf),
 		     "BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%u;branch=" PROXY_BRANCH_PREFIX "-bye%llx;rport\r\n"
-		     "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 999999 BYE\r\n"
+		     "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %lu BYE\r\n"
 		     "Reason: SIP;cause=408;text=\"media timeout\"\r\nContent-Length: 0\r\n\r\n",
-		     ruri, p->self_host, p->self_port, (unsigned long long)p->next_id++, from, to, call_id);
+		     ruri, p->self_host, p->self_port, (unsigned long long)p->next_id++, from, to, call_id, cseq);
 	if (n > 0 && (size_t)n < sizeof(buf))
 		proxy_send(p, dst, buf, (size_t)n);
 }
@@ -1313,8 +1416,9 @@ static void on_query(struct proxy *p, uint64_t ctx, int relay, const struct benc
 	/* the relay lost the session (media timeout): end the call on both sides */
 	METRIC_INC(&p->m, media_timeouts);
 	log_info("call %s: relay reports the session gone; sending BYE to both sides", c->call_id);
-	bye_side(p, c->caller_contact, c->to, c->from, c->call_id, &c->caller_hop);
-	bye_side(p, c->callee_contact, c->from, c->to, c->call_id, &c->callee_hop);
+	/* to the caller in the callee's direction and the other way round */
+	bye_side(p, c->caller_contact, c->to, c->from, c->call_id, c->cseq_callee + 1, &c->caller_hop);
+	bye_side(p, c->callee_contact, c->from, c->to, c->call_id, c->cseq_caller + 1, &c->callee_hop);
 	call_free(p, c);
 }
 
@@ -1323,6 +1427,8 @@ void proxy_on_tick(struct proxy *p)
 	uint64_t now = proxy_now_ms();
 
 	reg_expire(&p->reg, now, on_binding_gone, p);
+	for (const char *aor; (aor = reg_next_republish(&p->reg, now)) != NULL;)
+		publish(p, aor, reg_remaining(&p->reg, aor, now));
 	if (now - p->last_ping_ms >= 5000) {
 		p->last_ping_ms = now;
 		ng_ping_all(p);

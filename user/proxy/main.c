@@ -21,9 +21,12 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+static int saved_argc;
+static char **saved_argv;
+
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	log_info("SIGHUP: configuration is read at start; restart to change it");
+	proxy_reload(ev_userdata(loop), saved_argc, saved_argv);
 }
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
@@ -67,6 +70,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	signal(SIGPIPE, SIG_IGN);
+	saved_argc = argc;
+	saved_argv = argv;
 	ret = proxy_config_load(&p->cfg, argc, argv, err, sizeof(err));
 	if (ret == OPTS_HELP)
 		return 0;

@@ -11,6 +11,7 @@
 	X(rx_bad, "malformed messages answered 400/416/505 or dropped")                            \
 	X(rx_rate_limited, "messages dropped by the per-source rate limit")                        \
 	X(rx_retransmissions, "request retransmissions absorbed or answered again")                \
+	X(tx_retransmissions, "final non-2xx INVITE responses sent again until the ACK (timer G)")  \
 	X(tx_messages, "SIP messages sent")                                                        \
 	X(tx_errors, "sends that failed")                                                          \
 	X(requests_forwarded, "requests forwarded")                                                \
@@ -20,6 +21,7 @@
 	X(registrations, "REGISTER requests accepted")                                             \
 	X(registrar_expired, "bindings expired")                                                   \
 	X(publish_sent, "third-party REGISTERs sent to the redirect server")                       \
+	X(publish_shortened, "publications the redirect server granted less time than asked")      \
 	X(redirect_queries, "redirect invites sent")                                               \
 	X(redirect_failures, "redirect queries that failed or timed out")                          \
 	X(not_found, "requests answered 404")                                                      \

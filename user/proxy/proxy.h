@@ -98,6 +98,10 @@ void proxy_on_message(struct proxy *p, const char *buf, size_t len, const struct
 void proxy_on_tick(struct proxy *p);
 void proxy_shutdown(struct proxy *p);
 
+/* reload.c: SIGHUP re-reads argv and --config; log level, rate limit, relays,
+ * nat policy, domains and redirect take effect, listening sockets need a restart. */
+int proxy_reload(struct proxy *p, int argc, char *const argv[]);
+
 /* metrics endpoint */
 int metrics_http_open(struct proxy *p);
 

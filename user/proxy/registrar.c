@@ -57,6 +57,7 @@ int reg_update(struct registrar *r, const char *aor, const char *contact, const 
 	strcpy(slot->contact, contact);
 	slot->received = *src;
 	slot->expires_ms = now_ms + (uint64_t)expires_s * 1000;
+	slot->republish_ms = 0; /* the publication this update causes sets it again */
 	return 0;
 }
 
@@ -111,4 +112,24 @@ unsigned reg_expire(struct registrar *r, uint64_t now_ms, reg_gone_fn gone, void
 			gone(b->aor, ctx);
 	}
 	return dropped;
+}
+
+void reg_set_republish(struct registrar *r, const char *aor, uint64_t at_ms)
+{
+	for (unsigned i = 0; i < r->cap; i++)
+		if (r->b[i].used && !strcmp(r->b[i].aor, aor))
+			r->b[i].republish_ms = at_ms;
+}
+
+const char *reg_next_republish(struct registrar *r, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < r->cap; i++) {
+		struct reg_binding *b = &r->b[i];
+
+		if (b->used && b->republish_ms && b->republish_ms <= now_ms && live(b, now_ms)) {
+			reg_set_republish(r, b->aor, 0);
+			return b->aor;
+		}
+	}
+	return NULL;
 }

@@ -24,6 +24,7 @@ struct reg_binding {
 	char contact[REG_CONTACT_MAX];
 	struct sockaddr_storage received;
 	uint64_t expires_ms;
+	uint64_t republish_ms; /* publish to the redirect server again then; 0: no need */
 };
 
 struct registrar {
@@ -45,6 +46,11 @@ const struct reg_binding *reg_lookup(const struct registrar *r, const char *aor,
 /* Seconds until the last live binding of aor expires; 0 when none. */
 uint32_t reg_remaining(const struct registrar *r, const char *aor, uint64_t now_ms);
 unsigned reg_count(const struct registrar *r, uint64_t now_ms);
+
+/* The redirect server granted a shorter time than asked: publish aor again at at_ms. */
+void reg_set_republish(struct registrar *r, const char *aor, uint64_t at_ms);
+/* An AOR whose re-publication is due (cleared on all its bindings), or NULL. */
+const char *reg_next_republish(struct registrar *r, uint64_t now_ms);
 
 /* Drops expired bindings; calls gone() once for each AOR left with none. */
 typedef void (*reg_gone_fn)(const char *aor, void *ctx);

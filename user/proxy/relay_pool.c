@@ -77,3 +77,31 @@ void relay_pool_mark(struct relay_pool *p, unsigned idx, bool answered)
 		r->healthy = false;
 	}
 }
+
+/*
+ * A new relay list (SIGHUP): indices never change, as calls, transactions and
+ * ng requests hold them. A relay still listed takes its new weight; one no
+ * longer listed drains (weight 0: its calls go on, no new call picks it); a
+ * new one is appended. -ENOSPC when the table cannot take a new relay.
+ */
+int relay_pool_reload(struct relay_pool *p, const struct sockaddr_storage *addrs, const unsigned *weights,
+		      unsigned n)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		p->r[i].weight = 0;
+		for (unsigned j = 0; j < n; j++)
+			if (sa_equal(&p->r[i].addr, &addrs[j]))
+				p->r[i].weight = weights[j];
+	}
+	for (unsigned j = 0; j < n; j++) {
+		bool known = false;
+
+		for (unsigned i = 0; i < p->n && !known; i++)
+			known = sa_equal(&p->r[i].addr, &addrs[j]);
+		if (!known && relay_pool_add(p, &addrs[j], weights[j]))
+			ret = -ENOSPC;
+	}
+	return ret;
+}

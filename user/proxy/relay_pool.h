@@ -32,6 +32,10 @@ int relay_pool_add(struct relay_pool *p, const struct sockaddr_storage *addr, un
 /* A healthy relay not in the tried bit mask, by weight; rnd in [0, 2^32).
  * -EHOSTUNREACH when none is left. */
 int relay_pool_pick(const struct relay_pool *p, uint32_t tried_mask, uint32_t rnd);
+/* SIGHUP: weights of listed relays, 0 for unlisted ones (they drain), new ones
+ * appended; indices stay. -ENOSPC when a new one does not fit. */
+int relay_pool_reload(struct relay_pool *p, const struct sockaddr_storage *addrs, const unsigned *weights,
+		      unsigned n);
 void relay_pool_mark(struct relay_pool *p, unsigned idx, bool answered);
 
 #endif
