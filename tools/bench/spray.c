@@ -49,7 +49,8 @@ static int check_layout(const struct pierce_cfg *cfg, uint32_t *base)
 	return 0;
 }
 
-int spray_open(const char *obj_path, struct pierce_dp *dp, struct spray **out, int *prog_fd, uint32_t *n_targets)
+int spray_open(const char *obj_path, struct pierce_dp *dp, const uint8_t eth[12], struct spray **out, int *prog_fd,
+	       uint32_t *n_targets)
 {
 	struct targets t = { 0 };
 	struct spray_cfg sc;
@@ -85,6 +86,7 @@ int spray_open(const char *obj_path, struct pierce_dp *dp, struct spray **out, i
 	sc.n_targets = t.n;
 	sc.port_min = cfg.port_min;
 	sc.port_count = cfg.port_count;
+	memcpy(sc.eth, eth, sizeof(sc.eth));
 	s->obj = bpf_object__open_file(obj_path, NULL);
 	if (!s->obj) {
 		err = -errno;

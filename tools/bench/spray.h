@@ -15,12 +15,16 @@ struct spray_cfg { /* the layout of spray.bpf.c's .rodata */
 	uint32_t addr_base;
 	uint32_t port_min;
 	uint32_t port_count;
+	uint8_t eth[12];     /* destination and source MAC of every frame */
 };
 
 struct spray;
 
-/* Loads obj_path aimed at every active leg of dp; *prog_fd is its program. */
-int spray_open(const char *obj_path, struct pierce_dp *dp, struct spray **out, int *prog_fd, uint32_t *n_targets);
+/* Loads obj_path aimed at every active leg of dp, sending from and to the
+ * MACs of eth (destination, source: an Ethernet header's first 12 bytes);
+ * *prog_fd is its program. */
+int spray_open(const char *obj_path, struct pierce_dp *dp, const uint8_t eth[12], struct spray **out, int *prog_fd,
+	       uint32_t *n_targets);
 void spray_close(struct spray *s);
 
 #endif

@@ -11,7 +11,8 @@
  * them (the kernel does not copy the frame in again on recycling), so a
  * page goes round many times: each frame is given a phone's fresh TTL, or
  * the relay's TTL decrement would turn every much-recycled page into a
- * drop_ttl for good.
+ * drop_ttl for good, and the generator's MACs again (the relay wrote its
+ * next hop's).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -40,7 +41,8 @@ const volatile struct {
 	__u32 addr_base;  /* host order: the relay address of slot s is addr_base + s */
 	__u32 port_min;
 	__u32 port_count;
-} cfg = { 1, 0, 0, 65536 };
+	__u8 eth[12];     /* destination and source MAC */
+} cfg = { 1, 0, 0, 65536, {} };
 
 SEC("xdp")
 int xdp_spray(struct xdp_md *ctx)
@@ -62,6 +64,7 @@ int xdp_spray(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	daddr = bpf_htonl(cfg.addr_base + *t / cfg.port_count);
 	dport = bpf_htons((__u16)(cfg.port_min + *t % cfg.port_count));
+	__builtin_memcpy(eth, (const void *)cfg.eth, sizeof(cfg.eth));
 	ttl_word = *(__u16 *)&ip->ttl; /* ttl and protocol; not in the UDP checksum */
 	ip->ttl = SPRAY_TTL;
 	d = csum_delta32(0, ip->daddr, daddr);
