@@ -57,8 +57,11 @@ static int fake_write(void *ctx, const uint32_t *index, const struct pierce_leg 
 	return 0;
 }
 
+static unsigned leg_reads;
+
 static int fake_get(void *ctx, uint32_t i, struct pierce_leg *out)
 {
+	leg_reads++;
 	if (i >= 2 * PORT_COUNT)
 		return -ENOENT;
 	*out = legs[i];
@@ -528,8 +531,10 @@ static void test_reinstall_keeps_latch(void **state)
 	b->dst_family = fam;
 	b->dst_port_be = a->allow_port_be;
 
+	leg_reads = 0;
 	r = answer_req("7_2", "k-1", sdp_hold, ""); /* B: no address, ANY_SRC */
 	assert_string_equal(str(r, "result"), "ok");
+	assert_int_equal(leg_reads, 2); /* A's two legs; B's were closed: nothing to keep */
 	a = side_leg("k-1", 0, 0);
 	b = side_leg("k-1", 1, 0);
 	assert_true(a->flags & PIERCE_LEG_LATCHED);

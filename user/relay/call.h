@@ -60,6 +60,9 @@ struct call_media {
 	 * so nobody can latch a port before its owner is known. */
 	bool closed[2];
 	bool disabled;                       /* m= port 0 */
+	/* side s's legs were last installed closed: nothing can have latched
+	 * them, a re-install need not read them back (call_legs_install) */
+	bool legs_closed[2];
 };
 
 struct call {

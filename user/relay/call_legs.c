@@ -97,22 +97,41 @@ static void keep_learnt(const struct pierce_leg *cur, struct pierce_leg *leg, st
 	peer->flags |= PIERCE_LEG_HAS_DEST;
 }
 
-/* legs[i] at index[i] were built from the call; what the installed legs
- * learnt is kept. legs[] holds each media's four legs in the order side 0
- * RTP, RTCP, side 1 RTP, RTCP, so a leg's peer is two places away. */
-static int keep_latches(struct relay *r, const uint32_t *index, struct pierce_leg *legs, unsigned n)
+/* A side's RTP and RTCP legs as installed: one read where the data plane can. */
+static int read_side(struct relay *r, uint32_t first, struct pierce_leg cur[2])
 {
-	struct pierce_leg cur;
+	int err;
+
+	if (r->dp.legs_read && !r->dp.legs_read(r->dp.ctx, first, cur, 2))
+		return 0;
+	err = r->dp.leg_get(r->dp.ctx, first, &cur[0]);
+	return err ? err : r->dp.leg_get(r->dp.ctx, first + 1, &cur[1]);
+}
+
+/* legs[i] at index[i] were built from the call: each media's four legs in
+ * the order side 0 RTP, RTCP, side 1 RTP, RTCP (a leg's peer is two places
+ * away); media[g] is group g's media. What the installed legs learnt is kept;
+ * a side installed closed last time has learnt nothing and is not read. */
+static int keep_latches(struct relay *r, struct call_media *const *media, const uint32_t *index,
+			struct pierce_leg *legs, unsigned n)
+{
+	struct pierce_leg cur[2];
 
 	if (!r->dp.leg_get)
 		return 0;
-	for (unsigned i = 0; i < n; i++) {
-		unsigned peer = (i % 4) < 2 ? i + 2 : i - 2;
-		int err = r->dp.leg_get(r->dp.ctx, index[i], &cur);
+	for (unsigned i = 0; i < n; i += 2) {
+		int err;
 
+		if (media[i / 4]->legs_closed[(i % 4) / 2])
+			continue;
+		err = read_side(r, index[i], cur);
 		if (err)
 			return err;
-		keep_learnt(&cur, &legs[i], legs[peer].peer_index == index[i] ? &legs[peer] : NULL);
+		for (unsigned k = 0; k < 2; k++) {
+			unsigned peer = ((i + k) % 4) < 2 ? i + k + 2 : i + k - 2;
+
+			keep_learnt(&cur[k], &legs[i + k], legs[peer].peer_index == index[i + k] ? &legs[peer] : NULL);
+		}
 	}
 	return 0;
 }
@@ -135,16 +154,18 @@ static int write_fresh(struct relay *r, const uint32_t *index, const struct pier
 int call_legs_install(struct relay *r, struct call *c, bool reset)
 {
 	struct pierce_leg legs[CALL_LEGS_MAX];
+	struct call_media *media[RSDP_MAX_MEDIA];
 	uint32_t index[CALL_LEGS_MAX];
 	unsigned n = 0;
 	int err = 0;
 
 	reset = reset || !c->legs_installed;
 	for (unsigned i = 0; i < c->n_media; i++) {
-		const struct call_media *m = &c->media[i];
+		struct call_media *m = &c->media[i];
 
 		if (m->disabled || !m->port[0] || !m->port[1])
 			continue;
+		media[n / 4] = m;
 		for (int s = 0; s < 2; s++) {
 			for (int k = 0; k < 2; k++) {
 				call_leg_build(r, c, m, s, k, &legs[n]);
@@ -153,15 +174,19 @@ int call_legs_install(struct relay *r, struct call *c, bool reset)
 		}
 	}
 	if (c->legs_installed)
-		err = keep_latches(r, index, legs, n);
+		err = keep_latches(r, media, index, legs, n);
 	if (reset && n && !err)
 		err = write_fresh(r, index, legs, n);
 	for (unsigned i = 0; i < n && !reset && !err; i++)
 		err = r->dp.leg_set(r->dp.ctx, index[i], &legs[i], false);
-	if (err)
+	if (err) {
 		log_err("call %s: writing legs failed: %s", c->call_id, strerror(-err));
-	else
+	} else {
 		c->legs_installed = true;
+		for (unsigned g = 0; g < n / 4; g++)
+			for (int s = 0; s < 2; s++)
+				media[g]->legs_closed[s] = media[g]->closed[s];
+	}
 	r->state_dirty = true;
 	return err;
 }

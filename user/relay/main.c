@@ -66,6 +66,21 @@ static int dp_legs_write(void *ctx, const uint32_t *index, const struct pierce_l
 	return count == n ? 0 : -EIO;
 }
 
+/* Consecutive legs-map entries (a stream's RTP and RTCP leg) in one
+ * BPF_MAP_LOOKUP_BATCH: on an array the batch continues after the key given. */
+static int dp_legs_read(void *ctx, uint32_t first, struct pierce_leg *out, unsigned n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	uint32_t keys[4], prev = first - 1, next, count = n;
+
+	if (!n || n > 4 || first >= pierce_dp_leg_count(ctx) || n > pierce_dp_leg_count(ctx) - first)
+		return -ENOENT;
+	if (bpf_map_lookup_batch(pierce_dp_legs_fd(ctx), first ? &prev : NULL, &next, keys, out, &count, &o) < 0 &&
+	    errno != ENOENT)
+		return -errno;
+	return count == n && keys[0] == first ? 0 : -EIO;
+}
+
 static int dp_leg_get(void *ctx, uint32_t i, struct pierce_leg *out)
 {
 	return pierce_dp_leg_get(ctx, i, out);
@@ -209,7 +224,8 @@ static int start(struct daemon *d, struct ev_loop *loop)
 	struct relay_addr addrs[PIERCE_MAX_ADDRS];
 	struct relay_settings set;
 	struct relay_dp_ops ops = { .leg_set = dp_leg_set, .leg_clear = dp_leg_clear, .leg_get = dp_leg_get,
-				    .stats = dp_stats, .legs_write = dp_legs_write };
+				    .stats = dp_stats, .legs_write = dp_legs_write,
+				    .legs_read = dp_legs_read };
 	struct sockaddr_storage at;
 	struct timespec real;
 	bool adopted = false;

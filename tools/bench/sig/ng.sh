@@ -7,13 +7,16 @@
 #   srv namespace: the ng server on 10.98.0.1:2223, pinned to CPU $SUT_CPU
 #   cli namespace: pierce-ngbench on 10.98.0.2, pinned to CPU $GEN_CPU
 #
-# Environment: BUILD (default build), DURATION seconds per server (default
-# 10, at most 120), WINDOW cycles in flight (default 64), BUSY_POLL (default
+# Environment: BUILD (default build), DURATION seconds per run (default 5,
+# at most 120), ROUNDS runs of each server, alternating (default 3; the
+# median is reported, every run is in the JSON with the socket drops on both
+# sides), WINDOW cycles in flight (default 64), BUSY_POLL (default
 # 1: the generator spins on its socket; empty: it sleeps in poll), SUT_CPU
 # (1), GEN_CPU (0), RELAYS (default "rtpengine pierce"), OUT directory for
-# the JSON reports and logs (default $BUILD/bench/sig-ng), RESULTS where the
+# the reports (<relay>-<round>.report, <relay>.json: the median run's) and
+# logs (default $BUILD/bench/sig-ng), RESULTS where the
 # summary goes (default bench/results/<date>: ng-<time>.json and .md),
-# PROFILE=1 records perf samples of each server (OUT/<relay>.perf.data).
+# PROFILE=1 records perf samples of each server (OUT/<relay>-<round>.perf.data).
 # Besides the rate, each server's CPU time per cycle (all its threads,
 # schedstat) is reported: on a shared or noisy machine it is the steadier
 # figure. Exit status: 0 when every server ran without a failed request.
@@ -21,7 +24,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 . tests/e2e/lib.sh
 
-DURATION=${DURATION:-10}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
 WINDOW=${WINDOW:-64}
 BUSY_POLL=${BUSY_POLL-1}
 RESULTS=${RESULTS:-bench/results/$(date +%Y-%m-%d)}
@@ -33,6 +37,7 @@ NG=$SRV:2223
 NGQ=tools/bench/peers/ngquery.py
 [[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] && [ "$DURATION" -le 120 ] ||
 	fail "DURATION must be 1..120 seconds"
+[[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 9 ] || fail "ROUNDS must be 1..9"
 [ -x "$BUILD/pierce-ngbench" ] || fail "$BUILD/pierce-ngbench missing: make BUILD=$BUILD"
 
 e2e_init
@@ -43,18 +48,22 @@ veth_create srv eth0 $SRV/24 cli eth0 $CLI/24
 # (RPS on the veths, so each side would receive on its own core, was tried:
 # the IPIs cost the server more than the receive work it moved away)
 
+# one pin directory for every round: a later pierce-relay adopts the data
+# plane (its XDP link stays attached to eth0 between the runs)
+PIN=$(bpffs_dir relay)/pierce
+
 start_relay() { # $1 = rtpengine | pierce; sets RELAY_PID
 	case $1 in
 	rtpengine)
 		command -v rtpengine >/dev/null || fail "rtpengine missing (apt-get install rtpengine-daemon)"
-		spawn srv "$OUT/rtpengine.log" taskset -c "$SUT_CPU" \
+		spawn srv "$OUT/rtpengine-${LOG_SUFFIX:-1}.log" taskset -c "$SUT_CPU" \
 			tools/bench/peers/rtpengine.sh "$E2E_TMP/rte" $SRV 2223 30000 59999 1
 		;;
 	pierce)
 		[ -x "$BUILD/pierce-relay" ] || fail "$BUILD/pierce-relay missing: make BUILD=$BUILD"
-		spawn srv "$OUT/pierce.log" taskset -c "$SUT_CPU" "$BUILD/pierce-relay" \
+		spawn srv "$OUT/pierce-${LOG_SUFFIX:-1}.log" taskset -c "$SUT_CPU" "$BUILD/pierce-relay" \
 			--interface eth0 --address $SRV --ng $NG --ng-allow $CLI/32 --ports 30000-59999 \
-			--delete-delay 0 --state-file "" --metrics off --pin-dir "$(bpffs_dir relay)/pierce"
+			--delete-delay 0 --state-file "" --metrics off --pin-dir "$PIN"
 		;;
 	*) fail "unknown relay $1" ;;
 	esac
@@ -70,66 +79,98 @@ proc_cpu_ns() {
 # ip netns exec, taskset and rtpengine.sh all exec: the spawned PID is the server
 server_pid() { echo "$1"; }
 
-declare -A RATE CPU_US
-status=0
-for r in $RELAYS; do
+udp_errs() { # NS: UdpRcvbufErrors UdpInErrors of the namespace, "a b"
+	nsx "$1" nstat -az UdpRcvbufErrors UdpInErrors |
+		awk '$1 == "UdpRcvbufErrors" { a = $2 } $1 == "UdpInErrors" { b = $2 } END { print a + 0, b + 0 }'
+}
+
+# One run of relay $1 in round $2: OUT/<relay>-<round>.report, server CPU per
+# cycle in OUT/<relay>-<round>.cpu, socket drops on both sides in .drops.
+run_one() {
+	local r=$1 k=$2 cpu0 cpu1 rc left srv0 srv1 cli0 cli1 warn
 	start_relay "$r"
-	echo "== $r: ${DURATION}s, window $WINDOW"
+	echo "== $r, round $k/$ROUNDS: ${DURATION}s, window $WINDOW"
+	srv0=$(udp_errs srv) cli0=$(udp_errs cli)
 	cpu0=$(proc_cpu_ns "$RELAY_PID")
 	if [ -n "${PROFILE:-}" ]; then # perf samples of the server while it is loaded
-		perf record -q -g -p "$(server_pid "$RELAY_PID")" -o "$OUT/$r.perf.data" -- sleep "$DURATION" \
+		perf record -q -g -p "$(server_pid "$RELAY_PID")" -o "$OUT/$r-$k.perf.data" -- sleep "$DURATION" \
 			>/dev/null 2>&1 &
 		PERF_PID=$!
 	fi
 	nsx cli "$BUILD/pierce-ngbench" --server $NG --sdp-ip $CLI --duration "$DURATION" \
-		--window "$WINDOW" --cpu "$GEN_CPU" --label "$r" ${BUSY_POLL:+--busy-poll} >"$OUT/$r.json"
+		--window "$WINDOW" --cpu "$GEN_CPU" --label "$r" ${BUSY_POLL:+--busy-poll} >"$OUT/$r-$k.report"
 	rc=$?
 	cpu1=$(proc_cpu_ns "$RELAY_PID")
-	drops=$(nsx srv nstat -az UdpRcvbufErrors | awk '$1 == "UdpRcvbufErrors" { print $2 }')
-	echo "$r: requests dropped by a full server socket buffer so far: ${drops:-?}"
+	srv1=$(udp_errs srv) cli1=$(udp_errs cli)
 	[ -n "${PROFILE:-}" ] && wait "$PERF_PID"
-	cat "$OUT/$r.json"
+	cat "$OUT/$r-$k.report"
+	# where a request or its reply was lost: a full socket buffer on the
+	# server (request) or on the generator (reply), or the server's own
+	# complaint about a reply it could not send
+	warn=$(grep -c "ng: reply to" "$OUT/$r-$k.log" 2>/dev/null)
+	echo "$srv0 $srv1 $cli0 $cli1 ${warn:-0}" | awk '{ printf "{\"server_rcvbuf\": %d, \"server_inerr\": %d, \"client_rcvbuf\": %d, \"client_inerr\": %d, \"server_send_failed\": %d}\n", $2 - $1, $4 - $3, $6 - $5, $8 - $7, $9 }' \
+		>"$OUT/$r-$k.drops"
+	echo "$r: socket drops in this run: $(cat "$OUT/$r-$k.drops")"
 	[ "$rc" = 0 ] || { echo "ng.sh: $r had failed requests (exit $rc)" >&2; status=1; }
 	left=$(nsx cli "$PYTHON" $NGQ $NG list --len calls 2>/dev/null || echo "?")
 	echo "$r: calls left after the run: $left"
 	[ "$left" = 0 ] || status=1
-	RATE[$r]=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["cycles_per_s"])' "$OUT/$r.json")
-	CPU_US[$r]=$("$PYTHON" -c 'import json,sys; d = json.load(open(sys.argv[1]))
-print("%.1f" % ((int(sys.argv[3]) - int(sys.argv[2])) / 1e3 / max(1, d["cycles_ok"])))' "$OUT/$r.json" "$cpu0" "$cpu1")
-	echo "$r: server CPU per cycle: ${CPU_US[$r]} µs"
+	"$PYTHON" -c 'import json,sys; d = json.load(open(sys.argv[1]))
+print("%.1f" % ((int(sys.argv[3]) - int(sys.argv[2])) / 1e3 / max(1, d["cycles_ok"])))' "$OUT/$r-$k.report" "$cpu0" "$cpu1" \
+		>"$OUT/$r-$k.cpu"
+	echo "$r: server CPU per cycle: $(cat "$OUT/$r-$k.cpu") µs"
 	stop_pid "$RELAY_PID"
 	kill -0 "$RELAY_PID" 2>/dev/null && fail "$r did not stop"
+}
+
+status=0
+# Short runs, the servers alternating, ROUNDS times: a burst of load from
+# elsewhere on a shared machine then hits one run of each, and the median
+# of each server's runs is what is reported.
+for ((k = 1; k <= ROUNDS; k++)); do
+	for r in $RELAYS; do
+		LOG_SUFFIX=$k run_one "$r" "$k"
+	done
 done
 
-echo "== summary (cycles/s, offer+answer+delete; window $WINDOW, ${DURATION}s each)"
-for r in $RELAYS; do echo "  $r: ${RATE[$r]:-n/a} cycles/s, ${CPU_US[$r]:-n/a} µs server CPU per cycle"; done
-if [ -n "${RATE[rtpengine]:-}" ] && [ -n "${RATE[pierce]:-}" ]; then
-	"$PYTHON" -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("  ratio pierce/rtpengine: %.2f" % (b / a if a else 0))' \
-		"${RATE[rtpengine]}" "${RATE[pierce]}"
-fi
 mkdir -p "$RESULTS" || fail "cannot create $RESULTS"
 stamp=$(date +%H%M%S)
-"$PYTHON" - "$OUT" "$RESULTS/ng-$stamp" "$WINDOW" "$DURATION" "${BUSY_POLL:-0}" "$RELAYS" \
-	"$(for r in $RELAYS; do echo "$r=${CPU_US[$r]:-}"; done)" <<'PY' || fail "summary"
-import json, os, sys, time
-out, base, window, duration, busy, relays, cpu = sys.argv[1:8]
-cpu = dict(l.split("=", 1) for l in cpu.split() if "=" in l)
+"$PYTHON" - "$OUT" "$RESULTS/ng-$stamp" "$WINDOW" "$DURATION" "${BUSY_POLL:-0}" "$RELAYS" "$ROUNDS" <<'PY' || fail "summary"
+import json, os, statistics, sys, time
+out, base, window, duration, busy, relays, rounds = sys.argv[1:8]
 doc = {"benchmark": "ng", "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "kernel": os.uname().release,
-       "method": "pierce-ngbench offer+answer+delete cycles, %s in flight, %s s per server, generator and server "
-                 "pinned to separate cores%s; server CPU from /proc/PID/task/*/schedstat"
-                 % (window, duration, ", generator busy-polling" if busy == "1" else ""),
+       "method": "pierce-ngbench offer+answer+delete cycles, %s in flight, %s rounds of %s s per server, the servers "
+                 "alternating, median of the rounds; generator and server pinned to separate cores%s; server CPU "
+                 "from /proc/PID/task/*/schedstat"
+                 % (window, rounds, duration, ", generator busy-polling" if busy == "1" else ""),
        "target_ratio": 5.0, "relays": {}}
 for r in relays.split():
-    try:
-        d = json.load(open(os.path.join(out, r + ".json")))
-    except (OSError, ValueError):
+    runs = []
+    for k in range(1, int(rounds) + 1):
+        try:
+            d = json.load(open(os.path.join(out, "%s-%d.report" % (r, k))))
+            c = open(os.path.join(out, "%s-%d.cpu" % (r, k))).read().strip()
+            drops = json.load(open(os.path.join(out, "%s-%d.drops" % (r, k))))
+        except (OSError, ValueError):
+            continue
+        runs.append({"round": k, "cycles_per_s": d["cycles_per_s"], "cycles_ok": d["cycles_ok"],
+                     "failed": d["errors"] + d["timeouts"], "timeouts": d["timeouts"],
+                     "server_cpu_us_per_cycle": float(c) if c else None, "socket_drops": drops,
+                     "latency_p50_us": {c: v["latency_us"]["p50"] for c, v in d["commands"].items()}})
+    if not runs:
         continue
-    doc["relays"][r] = {"cycles_per_s": d["cycles_per_s"], "cycles_ok": d["cycles_ok"],
-                        "failed": d["errors"] + d["timeouts"],
-                        "server_cpu_us_per_cycle": float(cpu[r]) if cpu.get(r) else None,
-                        "latency_p50_us": {c: v["latency_us"]["p50"] for c, v in d["commands"].items()}}
+    cpus = [x["server_cpu_us_per_cycle"] for x in runs if x["server_cpu_us_per_cycle"]]
+    # OUT/<relay>.json: pierce-ngbench's report of the median run (tools/bench/report reads it)
+    mid = sorted(runs, key=lambda x: x["cycles_per_s"])[(len(runs) - 1) // 2]
+    with open(os.path.join(out, "%s-%d.report" % (r, mid["round"]))) as f, open(os.path.join(out, r + ".json"), "w") as g:
+        g.write(f.read())
+    doc["relays"][r] = {"cycles_per_s": statistics.median(x["cycles_per_s"] for x in runs),
+                        "cycles_ok": sum(x["cycles_ok"] for x in runs),
+                        "failed": sum(x["failed"] for x in runs),
+                        "server_cpu_us_per_cycle": statistics.median(cpus) if cpus else None,
+                        "runs": runs}
 rl = doc["relays"]
-md = "ng cycles/s (offer+answer+delete):"
+md = "ng cycles/s (offer+answer+delete): " + ", ".join("%s %.0f" % (r, v["cycles_per_s"]) for r, v in rl.items())
 if "pierce" in rl and "rtpengine" in rl:
     a, b = rl["rtpengine"], rl["pierce"]
     doc["ratio_rate"] = round(b["cycles_per_s"] / a["cycles_per_s"], 2) if a["cycles_per_s"] else None
@@ -140,6 +181,10 @@ if "pierce" in rl and "rtpengine" in rl:
           "CPU ratio %sx | target 5x: %s |" % (doc["date"], b["cycles_per_s"], b["server_cpu_us_per_cycle"] or 0,
           a["cycles_per_s"], a["server_cpu_us_per_cycle"] or 0, doc["ratio_rate"] or 0, doc.get("ratio_cpu", "n/a"),
           "met" if doc["meets_target"] else "NOT met"))
+for r, v in rl.items():
+    print("  %s: median %.0f cycles/s (runs %s), %s µs server CPU per cycle, %d failed requests"
+          % (r, v["cycles_per_s"], ", ".join("%.0f" % x["cycles_per_s"] for x in v["runs"]),
+             v["server_cpu_us_per_cycle"], v["failed"]))
 json.dump(doc, open(base + ".json", "w"), indent=1)
 open(base + ".md", "w").write(md + "\n")
 print(md)
