@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,11 +65,35 @@ static void test_bounded_eviction(void **state)
 	cookie_cache_free(&c);
 }
 
+/* The sender is kept compactly: IPv6 senders, with scope, still tell apart;
+ * a sender that is no IP address is not cached. */
+static void test_sender_families(void **state)
+{
+	struct cookie_cache c;
+	struct sockaddr_storage a, b, u;
+	size_t len;
+
+	sa_parse_hostport("[2001:db8::1]:5000", 0, &a);
+	sa_parse_hostport("[2001:db8::2]:5000", 0, &b);
+	memset(&u, 0, sizeof(u));
+	u.ss_family = AF_UNIX;
+	assert_int_equal(cookie_cache_init(&c, 8, 30 * SEC), 0);
+	assert_int_equal(cookie_cache_put(&c, &a, "7_1", "7_1 x", 5, 1 * SEC), 0);
+	assert_non_null(cookie_cache_get(&c, &a, "7_1", 2 * SEC, &len));
+	assert_null(cookie_cache_get(&c, &b, "7_1", 2 * SEC, &len));
+	((struct sockaddr_in6 *)&a)->sin6_port = htons(5002);
+	assert_null(cookie_cache_get(&c, &a, "7_1", 2 * SEC, &len));
+	assert_int_equal(cookie_cache_put(&c, &u, "7_2", "7_2 x", 5, 1 * SEC), -EAFNOSUPPORT);
+	assert_null(cookie_cache_get(&c, &u, "7_2", 2 * SEC, &len));
+	cookie_cache_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hit_miss_expiry),
 		cmocka_unit_test(test_bounded_eviction),
+		cmocka_unit_test(test_sender_families),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,7 +76,13 @@ const char *cookie_cache_get(struct cookie_cache *c, const struct sockaddr_stora
 	for (uint32_t i = c->buckets[h & (c->n_buckets - 1)]; i != NIL; i = c->e[i].hnext) {
 		struct cookie_entry *e = &c->e[i];
 
-		if (e->hash != h || strcmp(e->cookie, cookie) || !sa_equal(&e->from, from))
+		struct sockaddr_storage sender;
+
+		if (e->hash != h || strcmp(e->cookie, cookie))
+			continue;
+		memset(&sender, 0, sizeof(sender));
+		memcpy(&sender, &e->from, sizeof(e->from));
+		if (!sa_equal(&sender, from))
 			continue;
 		if (now_ns - e->stored_ns > c->ttl_ns)
 			return NULL;
@@ -95,13 +101,16 @@ int cookie_cache_put(struct cookie_cache *c, const struct sockaddr_storage *from
 
 	if (strlen(cookie) > COOKIE_MAX)
 		return -EINVAL;
+	if (from->ss_family != AF_INET && from->ss_family != AF_INET6)
+		return -EAFNOSUPPORT;
 	copy = malloc(len ? len : 1);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, reply, len);
 	if (e->reply)
 		unlink_entry(c, idx); /* the oldest entry makes room */
-	e->from = *from;
+	memset(&e->from, 0, sizeof(e->from));
+	memcpy(&e->from, from, from->ss_family == AF_INET ? sizeof(e->from.in) : sizeof(e->from.in6));
 	strcpy(e->cookie, cookie);
 	e->stored_ns = now_ns;
 	e->reply = copy;

@@ -10,12 +10,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #define COOKIE_MAX 64
 
 struct cookie_entry {
-	struct sockaddr_storage from;
+	union {                     /* the sender: an IP address is all a UDP peer can be */
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} from;
 	char cookie[COOKIE_MAX + 1];
 	uint64_t stored_ns;
 	char *reply;                /* NULL: slot unused */
@@ -38,7 +42,8 @@ void cookie_cache_free(struct cookie_cache *c);
 /* The cached reply, or NULL when absent or expired. */
 const char *cookie_cache_get(struct cookie_cache *c, const struct sockaddr_storage *from, const char *cookie,
 			     uint64_t now_ns, size_t *len);
-/* Copies reply; -EINVAL for a cookie longer than COOKIE_MAX, -ENOMEM. */
+/* Copies reply; -EINVAL for a cookie longer than COOKIE_MAX, -EAFNOSUPPORT
+ * for a sender that is not IPv4 or IPv6, -ENOMEM. */
 int cookie_cache_put(struct cookie_cache *c, const struct sockaddr_storage *from, const char *cookie,
 		     const char *reply, size_t len, uint64_t now_ns);
 
