@@ -29,7 +29,8 @@
 enum stage { ST_OFFER, ST_REDIRECT, ST_FORWARD, ST_DONE };
 
 struct txn {
-	struct txn *next;
+	struct txn *next, *prev;
+	struct txn *s_hnext, *c_hnext, *id_hnext; /* chains of the proxy's txn_index */
 	uint64_t id;
 	struct proxy *p;
 	/* server side: the request as received, Via fixed */
@@ -62,7 +63,8 @@ struct txn {
 };
 
 struct call {
-	struct call *next;
+	struct call *next, *prev;
+	struct call *hnext; /* chain of the Call-ID index */
 	char call_id[300];
 	char from_tag[128];
 	char to_tag[128];
@@ -82,6 +84,48 @@ struct call {
 	bool confirmed;
 };
 
+/*
+ * Transactions linger 32 s, so at a few thousand calls per second there are
+ * hundreds of thousands: every lookup by branch, id or Call-ID goes through a
+ * hash chain, never a scan of all of them.
+ */
+#define INDEX_BUCKETS (1u << 16)
+
+struct txn_index {
+	struct txn *by_s_branch[INDEX_BUCKETS];
+	struct txn *by_c_branch[INDEX_BUCKETS];
+	struct txn *by_id[INDEX_BUCKETS];
+	struct call *calls[INDEX_BUCKETS];
+};
+
+static uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h ^ (h >> 16);
+}
+
+#define BUCKET(h) ((h) & (INDEX_BUCKETS - 1))
+
+static struct txn_index *index_of(struct proxy *p)
+{
+	if (!p->index)
+		p->index = calloc(1, sizeof(*p->index));
+	return p->index;
+}
+
+/* Unlinks elem from the chain at *head whose link field is at offset off. */
+#define CHAIN_REMOVE(head, elem, field)                                                            \
+	do {                                                                                       \
+		for (__typeof__(elem) *pp_ = (head); *pp_; pp_ = &(*pp_)->field)                   \
+			if (*pp_ == (elem)) {                                                      \
+				*pp_ = (elem)->field;                                              \
+				break;                                                             \
+			}                                                                          \
+	} while (0)
+
 uint64_t proxy_now_ms(void)
 {
 	struct timespec ts;
@@ -94,19 +138,37 @@ uint64_t proxy_now_ms(void)
 
 static struct call *call_find(struct proxy *p, const char *call_id)
 {
-	for (struct call *c = p->calls; c; c = c->next)
+	if (!p->index)
+		return NULL;
+	for (struct call *c = p->index->calls[BUCKET(str_hash(call_id))]; c; c = c->hnext)
 		if (!strcmp(c->call_id, call_id))
 			return c;
 	return NULL;
 }
 
+/* c->call_id set; the index exists (its creator made it) */
+static void call_link(struct proxy *p, struct call *c)
+{
+	struct call **head = &p->index->calls[BUCKET(str_hash(c->call_id))];
+
+	c->hnext = *head;
+	*head = c;
+	c->prev = NULL;
+	c->next = p->calls;
+	if (p->calls)
+		p->calls->prev = c;
+	p->calls = c;
+}
+
 static void call_free(struct proxy *p, struct call *c)
 {
-	for (struct call **pp = &p->calls; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
+	CHAIN_REMOVE(&p->index->calls[BUCKET(str_hash(c->call_id))], c, hnext);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		p->calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	free(c->ok);
 	free(c);
 }
@@ -154,11 +216,16 @@ static void txn_free(struct txn *t)
 {
 	struct proxy *p = t->p;
 
-	for (struct txn **pp = &p->txns; *pp; pp = &(*pp)->next)
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
+	CHAIN_REMOVE(&p->index->by_s_branch[BUCKET(str_hash(t->s_branch))], t, s_hnext);
+	if (t->c_branch[0])
+		CHAIN_REMOVE(&p->index->by_c_branch[BUCKET(str_hash(t->c_branch))], t, c_hnext);
+	CHAIN_REMOVE(&p->index->by_id[BUCKET(t->id)], t, id_hnext);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		p->txns = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
 	ng_forget(p, t->id);
 	txn_stop_client(t);
 	ev_timer_stop(p->loop, &t->linger);
@@ -225,7 +292,9 @@ static struct txn *txn_match_server(struct proxy *p, const osip_message_t *req, 
 	if (!branch)
 		return NULL; /* RFC 2543 peers: each request is handled anew */
 	via_key(via, sentby, sizeof(sentby));
-	for (struct txn *t = p->txns; t; t = t->next)
+	if (!p->index)
+		return NULL;
+	for (struct txn *t = p->index->by_s_branch[BUCKET(str_hash(branch))]; t; t = t->s_hnext)
 		/* Call-ID and CSeq number too: clients that reuse a branch across
 		 * requests must not have a new request taken for a retransmission */
 		if (t->req && !strcmp(t->s_branch, branch) && !strcasecmp(t->s_sentby, sentby) &&
@@ -237,8 +306,20 @@ static struct txn *txn_match_server(struct proxy *p, const osip_message_t *req, 
 
 static struct txn *txn_match_client(struct proxy *p, const char *branch)
 {
-	for (struct txn *t = p->txns; t; t = t->next)
-		if (t->c_branch[0] && !strcmp(t->c_branch, branch))
+	if (!p->index)
+		return NULL;
+	for (struct txn *t = p->index->by_c_branch[BUCKET(str_hash(branch))]; t; t = t->c_hnext)
+		if (!strcmp(t->c_branch, branch))
+			return t;
+	return NULL;
+}
+
+static struct txn *txn_by_id(struct proxy *p, uint64_t id)
+{
+	if (!p->index)
+		return NULL;
+	for (struct txn *t = p->index->by_id[BUCKET(id)]; t; t = t->id_hnext)
+		if (t->id == id)
 			return t;
 	return NULL;
 }
@@ -366,8 +447,16 @@ static int client_send(struct txn *t)
 	bool tcp = proxy_has_tcp(p, &t->target);
 	int ret;
 
+	if (t->c_branch[0])
+		CHAIN_REMOVE(&p->index->by_c_branch[BUCKET(str_hash(t->c_branch))], t, c_hnext);
 	snprintf(t->c_branch, sizeof(t->c_branch), PROXY_BRANCH_PREFIX "%08x.%llx", proxy_loop_hash(t->req),
 		 (unsigned long long)p->next_id++);
+	{
+		struct txn **head = &p->index->by_c_branch[BUCKET(str_hash(t->c_branch))];
+
+		t->c_hnext = *head;
+		*head = t;
+	}
 	ret = push_via(p, t->fwd, t->c_branch, tcp);
 	if (ret)
 		return ret;
@@ -546,13 +635,16 @@ static void on_offer(struct proxy *p, uint64_t ctx, int relay, const struct benc
 	struct txn *t;
 	char cid[300];
 
-	for (t = p->txns; t && t->id != ctx; t = t->next)
-		;
+	t = txn_by_id(p, ctx);
 	if (!t || t->stage != ST_OFFER)
 		return;
 	free(t->sdp);
 	t->sdp = NULL;
 	if (copy_relay_sdp(r, &t->sdp, &t->sdp_len)) {
+		size_t n = 0;
+		const char *why = r ? bencode_dict_get_str(r, "error-reason", &n) : NULL;
+
+		log_warn("relay %d refused the offer: %.*s", relay, why ? (int)n : 12, why ? why : "(no answer)");
 		METRIC_INC(&p->m, relay_unavailable);
 		reply(p, t, t->req, 503, "Relay unavailable");
 		return;
@@ -575,8 +667,7 @@ static void on_offer(struct proxy *p, uint64_t ctx, int relay, const struct benc
 			snprintf(c->from, sizeof(c->from), "%s", s);
 			osip_free(s);
 		}
-		c->next = p->calls;
-		p->calls = c;
+		call_link(p, c);
 		METRIC_INC(&p->m, calls_relayed);
 	}
 	t->relayed = true;
@@ -647,8 +738,7 @@ static void on_answer(struct proxy *p, uint64_t ctx, int relay, const struct ben
 	size_t len;
 	osip_message_t *resp;
 
-	for (t = p->txns; t && t->id != ctx; t = t->next)
-		;
+	t = txn_by_id(p, ctx);
 	if (!t || !t->parked)
 		return;
 	resp = t->parked;
@@ -1171,10 +1261,11 @@ static void handle_cancel(struct proxy *p, osip_message_t *req)
 
 static struct txn *txn_new(struct proxy *p, osip_message_t *req, const struct sockaddr_storage *src)
 {
-	struct txn *t = calloc(1, sizeof(*t));
+	struct txn *t;
 	osip_via_t *via = sip_top_via(req);
+	struct txn_index *ix = index_of(p);
 
-	if (!t)
+	if (!ix || !(t = calloc(1, sizeof(*t))))
 		return NULL;
 	t->p = p;
 	t->id = ++p->next_id;
@@ -1191,7 +1282,13 @@ static struct txn *txn_new(struct proxy *p, osip_message_t *req, const struct so
 	ev_init(&t->timer_g, on_timer_g);
 	t->retx.data = t->timeout.data = t->linger.data = t->timer_g.data = t;
 	t->next = p->txns;
+	if (p->txns)
+		p->txns->prev = t;
 	p->txns = t;
+	t->s_hnext = ix->by_s_branch[BUCKET(str_hash(t->s_branch))];
+	ix->by_s_branch[BUCKET(str_hash(t->s_branch))] = t;
+	t->id_hnext = ix->by_id[BUCKET(t->id)];
+	ix->by_id[BUCKET(t->id)] = t;
 	return t;
 }
 
@@ -1458,4 +1555,6 @@ void proxy_shutdown(struct proxy *p)
 		txn_free(p->txns);
 	while (p->calls)
 		call_free(p, p->calls);
+	free(p->index);
+	p->index = NULL;
 }

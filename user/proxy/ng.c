@@ -215,6 +215,7 @@ int ng_open(struct proxy *p)
 				continue; /* no IPv6 on this host: IPv4 relays still work */
 			return -errno;
 		}
+		proxy_big_rcvbuf(p->ng_fd[i]);
 		ev_io_init(&p->ng_w[i], on_reply, p->ng_fd[i], EV_READ);
 		ev_io_start(p->loop, &p->ng_w[i]);
 	}

@@ -53,6 +53,7 @@ struct tcp_conn {
 struct txn;
 struct call;
 struct ng_req;
+struct txn_index;
 
 struct proxy {
 	struct ev_loop *loop;
@@ -76,6 +77,7 @@ struct proxy {
 	struct ratelimit rl;
 	struct txn *txns;
 	struct call *calls;
+	struct txn_index *index; /* txns by branch and id, calls by Call-ID (core.c) */
 	struct ng_req *ng;
 	uint64_t next_id;
 	uint32_t publish_cseq;
@@ -91,6 +93,8 @@ void transport_close(struct proxy *p);
 /* Sends over the TCP connection to dst when one exists, else UDP. */
 int proxy_send(struct proxy *p, const struct sockaddr_storage *dst, const char *buf, size_t len);
 bool proxy_has_tcp(const struct proxy *p, const struct sockaddr_storage *dst);
+/* SO_RCVBUF of 4 MiB, best effort. */
+void proxy_big_rcvbuf(int fd);
 
 /* core.c: one validated-or-not message from src */
 void proxy_on_message(struct proxy *p, const char *buf, size_t len, const struct sockaddr_storage *src,

@@ -14,6 +14,17 @@
 #include "sip_msg.h"
 #include "sockaddr.h"
 
+/* Bursts of requests (and the relay's replies to a burst of offers) queue
+ * instead of being dropped while the loop is busy: 4 MiB, beyond rmem_max when
+ * CAP_NET_ADMIN allows (best effort). */
+void proxy_big_rcvbuf(int fd)
+{
+	int sz = 4 << 20;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
+
 static int open_socket(const struct sockaddr_storage *a, int type)
 {
 	int fd = socket(a->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -22,6 +33,8 @@ static int open_socket(const struct sockaddr_storage *a, int type)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_DGRAM)
+		proxy_big_rcvbuf(fd);
 	if (a->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)a, sa_len(a)) < 0 || (type == SOCK_STREAM && listen(fd, 64) < 0)) {

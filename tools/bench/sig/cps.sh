@@ -44,6 +44,7 @@ command -v sipp >/dev/null || fail "sipp missing (apt-get install sip-tester)"
 e2e_init
 OUT=${OUT:-$BUILD/bench/sig-cps}
 mkdir -p "$OUT" || fail "cannot create $OUT"
+OUT=$(realpath "$OUT") # sipp runs from the scratch dir
 # sipp names its rtt file after the scenario, next to it: run from copies
 cp "$(sipp_scn uac)" "$(sipp_scn reg)" "$(sipp_scn uas)" "$E2E_TMP/" || fail "copy scenarios"
 ns_create srv ph
@@ -61,7 +62,8 @@ start_relay() { # $1 = rtpengine | pierce, $2 = scratch dir, $3 = log
 		# the peer of an XDP_TX veth needs a program to receive; once is enough
 		[ -n "${PASS_ATTACHED:-}" ] || { xdp_pass_attach ph eth0; PASS_ATTACHED=1; }
 		spawn srv "$3" taskset -c "$SUT_CPU" "$BUILD/pierce-relay" \
-			--interface eth0 --address $SRV --ng $NG --pin-dir "$(bpffs_dir relay)/pierce"
+			--interface eth0 --address $SRV --ports 30000-59999 --delete-delay 0 \
+			--ng $NG --ng-allow $SRV/32 --pin-dir "$(bpffs_dir relay)/pierce"
 		;;
 	*) fail "unknown relay $1" ;;
 	esac
@@ -170,6 +172,8 @@ for stack in $STACKS; do
 		fi
 		echo "$stack at $half cps: $ok ok, $failed failed, setup p50 ${P50[$stack]:-?} ms, p99 ${P99[$stack]:-?} ms"
 	fi
+	echo "$stack: server namespace UDP receive buffer errors: $(_udp_snmp_field srv RcvbufErrors)," \
+		"in errors: $(_udp_snmp_field srv InErrors)"
 	left=$(nsx srv "$PYTHON" $NGQ $NG list --len calls 2>/dev/null || echo "?")
 	echo "$stack: relay sessions left after the ramp: $left"
 	stop_stack
