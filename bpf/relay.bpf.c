@@ -121,33 +121,6 @@ static __always_inline int slow_path(struct xdp_md *ctx, const struct pierce_cfg
 	return count(reason, bytes, XDP_DROP);
 }
 
-/* Position of addr in cfg.addrs as the leg slot, or -1. */
-static __always_inline int find_local(const struct pierce_cfg *c, __u8 family, const __u32 *addr)
-{
-	__u32 n = c->n_addrs;
-
-	for (int i = 0; i < PIERCE_MAX_ADDRS; i++) {
-		const struct pierce_local *l = &c->addrs[i];
-		const __u32 *a = (const __u32 *)l->addr.addr_be;
-
-		if (i >= n)
-			break;
-		if (l->family != family || a[0] != addr[0])
-			continue;
-		if (family == PIERCE_AF_INET6 && (a[1] != addr[1] || a[2] != addr[2] || a[3] != addr[3]))
-			continue;
-		return (int)l->slot;
-	}
-	return -1;
-}
-
-static __always_inline int port_offset(const struct pierce_cfg *c, __be16 dport_be)
-{
-	__u32 off = (__u32)bpf_ntohs(dport_be) - c->port_min;
-
-	return off < c->port_count ? (int)off : -1;
-}
-
 static __always_inline bool addr_eq(const struct pierce_addr *a, __u8 family, const __u32 *ip)
 {
 	const __u32 *w = (const __u32 *)a->addr_be;
@@ -155,6 +128,48 @@ static __always_inline bool addr_eq(const struct pierce_addr *a, __u8 family, co
 	if (w[0] != ip[0])
 		return false;
 	return family == PIERCE_AF_INET || (w[1] == ip[1] && w[2] == ip[2] && w[3] == ip[3]);
+}
+
+/* Position of addr in cfg.addrs as the leg slot, or -1: a scan, for a
+ * last byte that several relay addresses share. */
+static __always_inline int scan_local(const struct pierce_cfg *c, __u8 family, const __u32 *addr)
+{
+	__u32 n = c->n_addrs;
+
+	for (int i = 0; i < PIERCE_MAX_ADDRS; i++) {
+		const struct pierce_local *l = &c->addrs[i];
+
+		if (i >= n)
+			break;
+		if (l->family == family && addr_eq(&l->addr, family, addr))
+			return (int)l->slot;
+	}
+	return -1;
+}
+
+/* The leg slot of relay address addr (whose last byte is last), or -1: one
+ * table read and one compare (cfg.addr_by_last). */
+static __always_inline int find_local(const struct pierce_cfg *c, __u8 family, const __u32 *addr, __u8 last)
+{
+	const struct pierce_local *l;
+	__u32 i = c->addr_by_last[family == PIERCE_AF_INET6][last];
+
+	if (i == 0)
+		return -1;
+	if (i == PIERCE_ADDR_SCAN)
+		return scan_local(c, family, addr);
+	i--;
+	if (i >= PIERCE_MAX_ADDRS || i >= c->n_addrs)
+		return -1;
+	l = &c->addrs[i];
+	return l->family == family && addr_eq(&l->addr, family, addr) ? (int)l->slot : -1;
+}
+
+static __always_inline int port_offset(const struct pierce_cfg *c, __be16 dport_be)
+{
+	__u32 off = (__u32)bpf_ntohs(dport_be) - c->port_min;
+
+	return off < c->port_count ? (int)off : -1;
 }
 
 static __always_inline void addr_set(struct pierce_addr *a, const __u32 *ip)
@@ -482,7 +497,7 @@ static __always_inline int handle_v4(struct xdp_md *ctx, const struct pierce_cfg
 	p.saddr[0] = ip->saddr;
 	p.family = PIERCE_AF_INET;
 	p.l3 = ip;
-	slot = find_local(c, PIERCE_AF_INET, &ip->daddr);
+	slot = find_local(c, PIERCE_AF_INET, &ip->daddr, ((const __u8 *)&ip->daddr)[3]);
 	if (slot < 0)
 		return VERDICT(NOT_OURS);
 	if (ip->protocol != IPPROTO_UDP)
@@ -571,7 +586,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, const struct pierce_cfg
 	__builtin_memcpy(p.saddr, &ip6->saddr, 16);
 	p.family = PIERCE_AF_INET6;
 	p.l3 = ip6;
-	slot = find_local(c, PIERCE_AF_INET6, (const __u32 *)&ip6->daddr);
+	slot = find_local(c, PIERCE_AF_INET6, (const __u32 *)&ip6->daddr, ip6->daddr.in6_u.u6_addr8[15]);
 	if (slot < 0)
 		return VERDICT(NOT_OURS);
 	nexthdr = skip_v6_ext(cur, ip6->nexthdr, &ext, &frag, &later_frag);

@@ -15,7 +15,7 @@
 
 /* Bump on any change to a struct, map or reason below. A relay refuses to
  * adopt pinned maps whose cfg.abi_version differs. */
-#define PIERCE_ABI_VERSION 2
+#define PIERCE_ABI_VERSION 3
 
 #define PIERCE_PIN_DIR_DEFAULT "/sys/fs/bpf/pierce"
 #define PIERCE_PIN_LEGS     "legs"      /* BPF_MAP_TYPE_ARRAY of struct pierce_leg */
@@ -26,6 +26,9 @@
 #define PIERCE_PIN_LINK_FMT "link_%s"   /* bpf_link per attached interface name */
 
 #define PIERCE_MAX_ADDRS    16          /* relay local addresses (v4 and v6) */
+/* cfg.addr_by_last[][] entry when two or more relay addresses of a family end
+ * in that byte: the program scans cfg.addrs. 0 there means none does. */
+#define PIERCE_ADDR_SCAN    0xff
 #define PIERCE_SLOW_MAX_FRAME 2048      /* longest frame copied to the slow path (longer: XDP_PASS) */
 #define PIERCE_SLOWPATH_BYTES (1U << 22)
 #define PIERCE_NH_TTL_NS    1000000000ULL /* cached next hop is re-looked-up after this */
@@ -165,6 +168,12 @@ struct pierce_cfg {
 	 * PIERCE_CFG_SLOWPATH alone says it runs. */
 	__u64 slow_alive_ns;
 	struct pierce_local addrs[PIERCE_MAX_ADDRS];
+	/* addr_by_last[v6][last byte of the address]: index in addrs + 1 of the
+	 * one relay address of that family ending in that byte, 0 for none,
+	 * PIERCE_ADDR_SCAN for several. Saves the program a scan of addrs per
+	 * packet; it still compares the whole address. Built from addrs[0..n_addrs)
+	 * by pierce_dp_open and pierce_dp_cfg_set, whatever the caller passes. */
+	__u8 addr_by_last[2][256];
 };
 
 enum pierce_cfg_flags {
@@ -198,7 +207,10 @@ PIERCE_STATIC_ASSERT(sizeof(struct pierce_addr) == 16, "pierce_addr size");
 PIERCE_STATIC_ASSERT(sizeof(struct pierce_leg) == 128, "pierce_leg must be two cache lines");
 PIERCE_STATIC_ASSERT(__builtin_offsetof(struct pierce_leg, nh_dmac) == 64, "pierce_leg line split");
 PIERCE_STATIC_ASSERT(sizeof(struct pierce_local) == 24, "pierce_local size");
-PIERCE_STATIC_ASSERT(sizeof(struct pierce_cfg) == 40 + 24 * PIERCE_MAX_ADDRS, "pierce_cfg size");
+PIERCE_STATIC_ASSERT(sizeof(struct pierce_cfg) == 40 + 24 * PIERCE_MAX_ADDRS + 2 * 256, "pierce_cfg size");
+PIERCE_STATIC_ASSERT(__builtin_offsetof(struct pierce_cfg, addr_by_last) == 40 + 24 * PIERCE_MAX_ADDRS,
+		     "pierce_cfg addr_by_last follows addrs");
+PIERCE_STATIC_ASSERT(PIERCE_MAX_ADDRS < PIERCE_ADDR_SCAN, "addr_by_last holds index + 1 below PIERCE_ADDR_SCAN");
 PIERCE_STATIC_ASSERT(sizeof(struct pierce_slow_hdr) == 24, "pierce_slow_hdr size");
 
 #endif

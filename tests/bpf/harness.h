@@ -133,17 +133,20 @@ static inline void t_local(struct pierce_local *l, const char *ip)
 		l->family = PIERCE_AF_INET6;
 }
 
-/* The real program through the skeleton, nothing pinned. */
-static inline int t_dp_open(void)
+/* The real program through the skeleton, nothing pinned, serving the n
+ * relay addresses ips (slot = position). */
+static inline int t_dp_open_addrs(const char *const *ips, uint32_t n)
 {
-	struct pierce_local addrs[2];
+	struct pierce_local addrs[PIERCE_MAX_ADDRS];
 	struct pierce_dp_opts o = {
-		.pin_dir = "", .addrs = addrs, .n_addrs = 2, .port_min = T_PORT_MIN, .port_count = T_PORTS,
+		.pin_dir = "", .addrs = addrs, .n_addrs = n, .port_min = T_PORT_MIN, .port_count = T_PORTS,
 	};
 	int err;
 
-	t_local(&addrs[0], T_RELAY4);
-	t_local(&addrs[1], T_RELAY6);
+	if (n > PIERCE_MAX_ADDRS)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		t_local(&addrs[i], ips[i]);
 	err = pierce_dp_open(&o, &T.dp, NULL);
 	if (err) {
 		fprintf(stderr, "FAIL: pierce_dp_open: %s\n", strerror(-err));
@@ -151,6 +154,13 @@ static inline int t_dp_open(void)
 	}
 	T.prog_fd = pierce_dp_prog_fd(T.dp);
 	return 0;
+}
+
+static inline int t_dp_open(void)
+{
+	static const char *const ips[] = { T_RELAY4, T_RELAY6 };
+
+	return t_dp_open_addrs(ips, 2);
 }
 
 static inline int t_group_setup(void **state)

@@ -31,5 +31,8 @@ bool dp_has_links(const char *pin_dir); /* any link_* pinned there */
 /* Turns on IPv4/IPv6 forwarding on lo only, so bpf_fib_lookup through lo
  * resolves output routes without making any other interface a router. */
 int dp_enable_lo_forwarding(void);
+/* Rebuilds c->addr_by_last from c->addrs[0..n_addrs): every cfg written to
+ * the map goes through here, so the program's table never disagrees. */
+void dp_cfg_index_addrs(struct pierce_cfg *c);
 
 #endif

@@ -20,8 +20,26 @@ int pierce_dp_cfg_get(struct pierce_dp *dp, struct pierce_cfg *out)
 	return bpf_map_lookup_elem(dp->cfg_fd, &zero, out) < 0 ? -errno : 0;
 }
 
+void dp_cfg_index_addrs(struct pierce_cfg *c)
+{
+	memset(c->addr_by_last, 0, sizeof(c->addr_by_last));
+	for (uint32_t i = 0; i < c->n_addrs && i < PIERCE_MAX_ADDRS; i++) {
+		const struct pierce_local *l = &c->addrs[i];
+		__u8 *e;
+
+		if (l->family == PIERCE_AF_INET)
+			e = &c->addr_by_last[0][l->addr.addr_be[3]];
+		else if (l->family == PIERCE_AF_INET6)
+			e = &c->addr_by_last[1][l->addr.addr_be[15]];
+		else
+			continue; /* the program never matches it */
+		*e = *e ? PIERCE_ADDR_SCAN : (__u8)(i + 1);
+	}
+}
+
 int pierce_dp_cfg_set(struct pierce_dp *dp, const struct pierce_cfg *cfg)
 {
+	struct pierce_cfg c;
 	__u32 zero = 0;
 	int err;
 
@@ -34,7 +52,9 @@ int pierce_dp_cfg_set(struct pierce_dp *dp, const struct pierce_cfg *cfg)
 		if (err)
 			return err;
 	}
-	return bpf_map_update_elem(dp->cfg_fd, &zero, cfg, BPF_ANY) < 0 ? -errno : 0;
+	c = *cfg;
+	dp_cfg_index_addrs(&c);
+	return bpf_map_update_elem(dp->cfg_fd, &zero, &c, BPF_ANY) < 0 ? -errno : 0;
 }
 
 int pierce_dp_slowpath_alive(struct pierce_dp *dp)

@@ -79,6 +79,7 @@ static void cfg_from_opts(const struct pierce_dp_opts *o, struct pierce_cfg *c)
 		c->addrs[i] = o->addrs[i];
 		c->addrs[i].slot = i;
 	}
+	dp_cfg_index_addrs(c);
 }
 
 /* A pinned map from another build (or made by hand) is refused before any
