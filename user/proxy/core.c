@@ -126,6 +126,25 @@ static struct txn_index *index_of(struct proxy *p)
 			}                                                                          \
 	} while (0)
 
+/* Doubly linked lists of calls and transactions: O(1) unlink. */
+#define DLIST_PUSH(head, elem)                                                                     \
+	do {                                                                                       \
+		(elem)->prev = NULL;                                                               \
+		(elem)->next = (head);                                                             \
+		if (head)                                                                          \
+			(head)->prev = (elem);                                                     \
+		(head) = (elem);                                                                   \
+	} while (0)
+#define DLIST_REMOVE(head, elem)                                                                   \
+	do {                                                                                       \
+		if ((elem)->prev)                                                                  \
+			(elem)->prev->next = (elem)->next;                                         \
+		else                                                                               \
+			(head) = (elem)->next;                                                     \
+		if ((elem)->next)                                                                  \
+			(elem)->next->prev = (elem)->prev;                                         \
+	} while (0)
+
 uint64_t proxy_now_ms(void)
 {
 	struct timespec ts;
@@ -153,22 +172,13 @@ static void call_link(struct proxy *p, struct call *c)
 
 	c->hnext = *head;
 	*head = c;
-	c->prev = NULL;
-	c->next = p->calls;
-	if (p->calls)
-		p->calls->prev = c;
-	p->calls = c;
+	DLIST_PUSH(p->calls, c);
 }
 
 static void call_free(struct proxy *p, struct call *c)
 {
 	CHAIN_REMOVE(&p->index->calls[BUCKET(str_hash(c->call_id))], c, hnext);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		p->calls = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	DLIST_REMOVE(p->calls, c);
 	free(c->ok);
 	free(c);
 }
@@ -220,12 +230,7 @@ static void txn_free(struct txn *t)
 	if (t->c_branch[0])
 		CHAIN_REMOVE(&p->index->by_c_branch[BUCKET(str_hash(t->c_branch))], t, c_hnext);
 	CHAIN_REMOVE(&p->index->by_id[BUCKET(t->id)], t, id_hnext);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		p->txns = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
+	DLIST_REMOVE(p->txns, t);
 	ng_forget(p, t->id);
 	txn_stop_client(t);
 	ev_timer_stop(p->loop, &t->linger);
@@ -1281,10 +1286,7 @@ static struct txn *txn_new(struct proxy *p, osip_message_t *req, const struct so
 	ev_timer_init(&t->linger, on_linger, LINGER, 0);
 	ev_init(&t->timer_g, on_timer_g);
 	t->retx.data = t->timeout.data = t->linger.data = t->timer_g.data = t;
-	t->next = p->txns;
-	if (p->txns)
-		p->txns->prev = t;
-	p->txns = t;
+	DLIST_PUSH(p->txns, t);
 	t->s_hnext = ix->by_s_branch[BUCKET(str_hash(t->s_branch))];
 	ix->by_s_branch[BUCKET(str_hash(t->s_branch))] = t;
 	t->id_hnext = ix->by_id[BUCKET(t->id)];
