@@ -29,7 +29,9 @@ static int write_all(const char *path, const char *text)
 
 	if (!f)
 		return -errno;
-	if (fputs(text, f) < 0)
+	/* a newline always: writing zero bytes to a sysctl changes nothing, so an
+	 * empty list could never be restored */
+	if (fputs(text, f) < 0 || fputc('\n', f) == EOF)
 		err = -EIO;
 	if (fclose(f) != 0 && !err)
 		err = -errno;

@@ -3,7 +3,8 @@
  * Keeps the kernel's ephemeral port allocator away from the relay range
  * (net.ipv4.ip_local_reserved_ports, which covers IPv6 too): a local socket
  * that got a relay port would have its packets taken by the XDP program.
- * The previous value is written back on a clean exit; after a crash the
+ * The previous value is written back when the relay exits, also after a
+ * failed start; after a crash the
  * range simply stays reserved.
  */
 #ifndef PIERCE_RELAY_RESERVE_PORTS_H
