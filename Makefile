@@ -37,7 +37,7 @@ TOOL_DEPS_bench     := dataplane common
 
 .DEFAULT_GOAL := all
 .SECONDARY:
-.PHONY: all deps test test-unit test-bpf test-e2e test-fuzz demo bench fuzz soak clean
+.PHONY: all deps test test-unit test-bpf test-e2e test-fuzz demo bench fuzz soak clean install
 
 deps:
 	@tools/deps.sh
@@ -138,6 +138,13 @@ bench: deps
 soak: deps
 	$(MAKE) all
 	tests/soak/run.sh
+
+# the BPF program is embedded in pierce-relay and piercectl (skeletons):
+# the binaries are all there is to install
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 
 clean:
 	rm -rf $(BUILD)
