@@ -10,6 +10,7 @@ A stage without its JSON is reported as failed with its reason; a plot
 whose data is missing is left out. Exit status 0 when the report was
 written.
 """
+import glob
 import json
 import os
 import platform
@@ -18,6 +19,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SIPP_RESOLUTION_MS = 4
 KIB = 1024
 
 
@@ -64,7 +66,10 @@ class Report:
             pass
 
     def goal(self, area, text, value, ok):
-        verdict = "not measured" if ok is None else ("met" if ok else "NOT met")
+        if isinstance(ok, str):  # a verdict of its own, e.g. "not proven"
+            verdict = ok
+        else:
+            verdict = "not measured" if ok is None else ("met" if ok else "NOT met")
         self.goals.append((area, text, value, verdict))
 
     def plot(self, script, png, **var):
@@ -269,8 +274,14 @@ class Report:
             self.goal("proxy", "cps >= 2x Kamailio+rtpengine (0 failed, 0 retransmissions)",
                       "pierce %s, Kamailio %s" % (pb, kb), None if not pb or not kb else False)
         p99 = p.get("half_load", {}).get("setup_p99_ms")
-        self.goal("proxy", "setup latency p99 <= 1 ms at half load", fnum(p99, "%.2f ms"),
-                  None if p99 is None else p99 <= 1)
+        # sipp's response-time histogram has 4 ms steps: a p99 below one step
+        # says "under 4 ms", which neither proves nor refutes 1 ms
+        if p99 is not None and p99 < SIPP_RESOLUTION_MS:
+            self.goal("proxy", "setup latency p99 <= 1 ms at half load",
+                      "< %d ms (sipp's resolution)" % SIPP_RESOLUTION_MS, "not proven")
+        else:
+            self.goal("proxy", "setup latency p99 <= 1 ms at half load", fnum(p99, "%.2f ms"),
+                      None if p99 is None else p99 <= 1)
 
     def concurrent(self):
         self.stage_head("concurrent", "4b. Concurrent calls ramp (sipp, 500 calls/s, each held 20 s)")
@@ -330,11 +341,23 @@ class Report:
         if doc:
             find(doc.get("reports", {}))
             self.md += ["```"] + doc.get("stdout_tail", [])[-15:] + ["```"]
+        # sessions.sh writes its own summary, sessions-<time>.json; the newest is this run's
+        if per_call is None and doc:
+            runs = sorted(glob.glob(os.path.join(self.d, "sessions-*.json")))
+            if runs:
+                with open(runs[-1]) as f:
+                    summary = json.load(f)
+                if isinstance(summary.get("bytes_per_call"), (int, float)):
+                    per_call = ("bytes_per_call: maps %s + daemon RSS %s" % (
+                        summary.get("map_bytes_per_call"), summary.get("rss_bytes_per_call")),
+                        float(summary["bytes_per_call"]))
         self.goal("relay", "100k sessions <= 1 KiB per call",
                   "n/a" if per_call is None else "%.0f bytes (%s)" % (per_call[1], per_call[0]),
                   None if per_call is None else per_call[1] <= KIB)
 
     def write(self, run_seconds):
+        if not run_seconds:  # the report alone, again: the stages' own time
+            run_seconds = sum(v["seconds"] for v in self.status.values())
         head = ["# pierce benchmark report", "",
                 "Run %s on %s (%s, %d CPUs); `make bench` (tools/bench/run.sh) took %d s. The system under test "
                 "is pinned to CPU 1, generators to CPU 0; all traffic is veth between network namespaces inside "
