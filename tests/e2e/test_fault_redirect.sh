@@ -3,21 +3,20 @@
 # test_proxy_topology.sh); proxy 1 asks it where bob@b.test is served.
 #
 #   unreachable  nftables drops SIP to pierce-redirect (it still runs): proxy
-#                1 gives up after its transaction timeout (Timer B, 32 s) and
-#                answers 503; the relay session it had booked is deleted
+#                1 gives up after its redirect query timeout
+#                (--redirect-timeout, 4 s by default, not Timer B's 32 s)
+#                and answers 503; the relay session it had booked is deleted
 #   kill -9      the same while no pierce-redirect runs: 503, relay emptied
-#   restart      the location store is in memory, and proxy 2 publishes a
-#                binding only when its phone REGISTERs: once phone B
-#                registers again, calls complete
-# (Whether the proxies re-publish their bindings to a restarted redirect
-# server by themselves is checked by draft_redirect_republish.sh.)
+#   restart      the location store is in memory: once phone B registers
+#                again, calls complete
+# (That the proxies re-publish their bindings to a restarted redirect server
+# by themselves is checked by test_redirect_republish.sh.)
 #
-# The 503 comes 32 s after the INVITE, and phone A sent nothing in between:
-# with the kernel's default UDP conntrack timeout (30 s) natA has forgotten
-# the binding by then and drops the 503 (draft_redirect_nat_expiry.sh), and
-# natB has forgotten phone B's registration binding too. So both NATs keep
-# UDP bindings NAT_UDP_TIMEOUT seconds (default 300) here.
-# Environment: BUILD, NAT_UDP_TIMEOUT.
+# Both NATs keep the kernel's default UDP conntrack timeout (30 s): the 503
+# must come while natA still holds phone A's binding (so within a few
+# seconds, not after Timer B), and proxy 2's keep-alives (--nat-keepalive)
+# hold natB's binding for phone B between the calls.
+# Environment: BUILD.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/e2e/topo_patent.sh
@@ -26,7 +25,7 @@ e2e_init
 pt_need pierce-proxy pierce-redirect pierce-relay piercectl bpf/pass.bpf.o sipp
 
 hp_stack_up
-hp_nat_udp_timeout "${NAT_UDP_TIMEOUT:-300}"
+assert_eq "$(nsx natA sysctl -n net.netfilter.nf_conntrack_udp_timeout)" 30 "natA forgets an idle UDP binding after 30 s"
 
 call_ok() { # DESC
 	pt_uas "$(pt_scn uas)" -m 1 -timeout 20s
@@ -39,6 +38,7 @@ call_refused() { # CODE DESC
 	local t0=$SECONDS
 	pt_uac "$(hp_scn_refused "$1")" -m 1 -timeout 45s
 	assert_eq "$?" 0 "$2: phone A gets $1 after $((SECONDS - t0)) s (see $E2E_TMP/uac.out)"
+	assert_le "$((SECONDS - t0))" 10 "$2: the $1 comes after the redirect query timeout, not Timer B"
 	wait_for 5 "the relay idle after the refused call" hp_relay_idle
 	pass "$2: the relay holds no session, port or leg"
 }

@@ -33,6 +33,12 @@ static const struct opt_def defs[] = {
 	  .metavar = "FILE", .help = "config file with the same names" },
 	{ .name = "metrics", .type = OPT_HOSTPORT, .offset = F(metrics), .metavar = "IP:PORT",
 	  .help = "Prometheus text endpoint" },
+	{ .name = "republish", .type = OPT_INT, .offset = F(republish_s), .min = 0, .max = 86400, .metavar = "SEC",
+	  .help = "publish each binding to pierce-redirect again at least this often, so a restarted one learns them (0: only on REGISTER and when its grant runs out; default 30)" },
+	{ .name = "nat-keepalive", .type = OPT_INT, .offset = F(nat_keepalive_s), .min = 0, .max = 3600, .metavar = "SEC",
+	  .help = "CRLF keep-alive to contacts registered behind a NAT over UDP, so the NAT keeps their binding (0: off; default 15)" },
+	{ .name = "redirect-timeout", .type = OPT_INT, .offset = F(redirect_timeout_s), .min = 1, .max = 32, .metavar = "SEC",
+	  .help = "answer 503 when pierce-redirect has not answered a query in this time (default 4)" },
 	{ .name = "verbose", .short_name = 'v', .type = OPT_BOOL, .offset = F(verbose), .help = "debug logging" },
 };
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -65,6 +71,9 @@ int proxy_config_load(struct proxy_config *cfg, int argc, char *const argv[], ch
 
 	memset(cfg, 0, sizeof(*cfg));
 	strcpy(cfg->nat_policy, "auto");
+	cfg->republish_s = PROXY_REPUBLISH_DEFAULT_S;
+	cfg->nat_keepalive_s = PROXY_NAT_KEEPALIVE_DEFAULT_S;
+	cfg->redirect_timeout_s = PROXY_REDIRECT_TIMEOUT_DEFAULT_S;
 	file = opts_find(defs, N_DEFS, argc, argv, "config");
 	if (file) {
 		ret = opts_parse_file(defs, N_DEFS, cfg, file, err, errlen);

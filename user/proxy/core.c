@@ -591,7 +591,12 @@ static void ask_redirect(struct txn *t)
 	if (build_forward(t, NULL) || client_send(t)) {
 		fail_call(t);
 		reply(p, t, t->req, 503, "Redirect server unreachable");
+		return;
 	}
+	/* not Timer B: after 32 s the caller's NAT has forgotten where to send the 503 */
+	ev_timer_stop(p->loop, &t->timeout);
+	ev_timer_set(&t->timeout, (ev_tstamp)p->cfg.redirect_timeout_s, 0);
+	ev_timer_start(p->loop, &t->timeout);
 }
 
 static void route_on(struct txn *t)
@@ -956,6 +961,18 @@ static long contact_expires(osip_contact_t *c, long dflt)
 	return dflt;
 }
 
+/* Half of what a publication lasts, as a UA refreshes its own registration,
+ * or --republish when sooner: the redirect server keeps its location store in
+ * memory, and a restarted one learns our bindings only from publications. */
+static uint64_t republish_after_ms(const struct proxy *p, uint32_t expires_s)
+{
+	uint64_t half = (uint64_t)expires_s * 500, every = (uint64_t)p->cfg.republish_s * 1000;
+
+	if (!half)
+		half = 1000;
+	return every && every < half ? every : half;
+}
+
 /* The redirect server may grant less time than the binding has left (its own
  * maximum): publish again before what it granted runs out. */
 static void on_publish_response(struct proxy *p, const osip_message_t *resp)
@@ -976,7 +993,7 @@ static void on_publish_response(struct proxy *p, const osip_message_t *resp)
 	if (granted <= 0 || !left || (uint64_t)granted >= left)
 		return;
 	/* halfway, as a UA refreshes its own registration */
-	reg_set_republish(&p->reg, aor, now + (uint64_t)granted * 500);
+	reg_set_republish(&p->reg, aor, now + republish_after_ms(p, (uint32_t)granted));
 	METRIC_INC(&p->m, publish_shortened);
 }
 
@@ -1095,6 +1112,18 @@ static void publish(struct proxy *p, const char *aor, uint32_t expires)
 		return;
 	METRIC_INC(&p->m, publish_sent);
 	proxy_send(p, &p->cfg.redirect, buf, (size_t)n);
+	if (expires && p->cfg.republish_s)
+		reg_set_republish(&p->reg, aor, proxy_now_ms() + republish_after_ms(p, expires));
+}
+
+/* A double CRLF (RFC 5626 4.4.1) is what a SIP parser skips between messages;
+ * any packet from us keeps the NAT's binding towards the phone open. */
+static void send_keepalive(const struct reg_binding *b, void *ctx)
+{
+	struct proxy *p = ctx;
+
+	METRIC_INC(&p->m, nat_keepalives);
+	proxy_send(p, &b->received, "\r\n\r\n", 4);
 }
 
 static void on_binding_gone(const char *aor, void *ctx)
@@ -1524,10 +1553,14 @@ static void on_query(struct proxy *p, uint64_t ctx, int relay, const struct benc
 void proxy_on_tick(struct proxy *p)
 {
 	uint64_t now = proxy_now_ms();
+	const char *aor;
 
 	reg_expire(&p->reg, now, on_binding_gone, p);
-	for (const char *aor; (aor = reg_next_republish(&p->reg, now)) != NULL;)
+	for (unsigned n = 0; n < PROXY_REPUBLISH_PER_TICK && (aor = reg_next_republish(&p->reg, now)) != NULL; n++)
 		publish(p, aor, reg_remaining(&p->reg, aor, now));
+	if (p->cfg.nat_keepalive_s)
+		reg_keepalive_due(&p->reg, now, (uint64_t)p->cfg.nat_keepalive_s * 1000, PROXY_KEEPALIVE_PER_TICK,
+				  send_keepalive, p);
 	if (now - p->last_ping_ms >= 5000) {
 		p->last_ping_ms = now;
 		ng_ping_all(p);

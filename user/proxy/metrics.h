@@ -22,6 +22,7 @@
 	X(registrar_expired, "bindings expired")                                                   \
 	X(publish_sent, "third-party REGISTERs sent to the redirect server")                       \
 	X(publish_shortened, "publications the redirect server granted less time than asked")      \
+	X(nat_keepalives, "CRLF keep-alives sent to contacts registered behind a NAT")             \
 	X(redirect_queries, "redirect invites sent")                                               \
 	X(redirect_failures, "redirect queries that failed or timed out")                          \
 	X(not_found, "requests answered 404")                                                      \

@@ -20,6 +20,12 @@
 #define PROXY_MAX_TCP 256
 #define PROXY_BRANCH_PREFIX "z9hG4bKpp"
 #define PROXY_PUBLISH_PREFIX "z9hG4bKpp-pub"
+#define PROXY_REPUBLISH_DEFAULT_S 30
+#define PROXY_NAT_KEEPALIVE_DEFAULT_S 15
+#define PROXY_REDIRECT_TIMEOUT_DEFAULT_S 4
+/* work per one-second tick; what is left waits for the next tick */
+#define PROXY_REPUBLISH_PER_TICK 256
+#define PROXY_KEEPALIVE_PER_TICK 1024
 
 struct proxy_config {
 	struct sockaddr_storage listen[PROXY_MAX_LISTEN];
@@ -34,6 +40,9 @@ struct proxy_config {
 	char rate_limit[32];
 	char config[256];
 	struct sockaddr_storage metrics;
+	long long republish_s;        /* publish every binding again at least this often; 0: only as needed */
+	long long nat_keepalive_s;    /* CRLF to NATed UDP contacts this often; 0: off */
+	long long redirect_timeout_s; /* a redirect query unanswered this long: 503 */
 	bool verbose;
 };
 

@@ -58,6 +58,7 @@ int reg_update(struct registrar *r, const char *aor, const char *contact, const 
 	slot->received = *src;
 	slot->expires_ms = now_ms + (uint64_t)expires_s * 1000;
 	slot->republish_ms = 0; /* the publication this update causes sets it again */
+	slot->heard_ms = now_ms;
 	return 0;
 }
 
@@ -132,4 +133,21 @@ const char *reg_next_republish(struct registrar *r, uint64_t now_ms)
 		}
 	}
 	return NULL;
+}
+
+unsigned reg_keepalive_due(struct registrar *r, uint64_t now_ms, uint64_t interval_ms, unsigned max,
+			   reg_binding_fn fn, void *ctx)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->cap && n < max; i++) {
+		struct reg_binding *b = &r->b[i];
+
+		if (!live(b, now_ms) || !b->nat || b->tcp || now_ms - b->heard_ms < interval_ms)
+			continue;
+		b->heard_ms = now_ms;
+		fn(b, ctx);
+		n++;
+	}
+	return n;
 }

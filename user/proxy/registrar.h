@@ -25,6 +25,7 @@ struct reg_binding {
 	struct sockaddr_storage received;
 	uint64_t expires_ms;
 	uint64_t republish_ms; /* publish to the redirect server again then; 0: no need */
+	uint64_t heard_ms;     /* its last REGISTER or keep-alive: what keeps its NAT binding */
 };
 
 struct registrar {
@@ -51,6 +52,13 @@ unsigned reg_count(const struct registrar *r, uint64_t now_ms);
 void reg_set_republish(struct registrar *r, const char *aor, uint64_t at_ms);
 /* An AOR whose re-publication is due (cleared on all its bindings), or NULL. */
 const char *reg_next_republish(struct registrar *r, uint64_t now_ms);
+
+/* Calls fn for at most max live NATed UDP bindings that have had no packet
+ * for interval_ms (a NAT forgets an idle UDP binding), and counts them as
+ * heard now. Returns how many; the rest are due at the next call. */
+typedef void (*reg_binding_fn)(const struct reg_binding *b, void *ctx);
+unsigned reg_keepalive_due(struct registrar *r, uint64_t now_ms, uint64_t interval_ms, unsigned max,
+			   reg_binding_fn fn, void *ctx);
 
 /* Drops expired bindings; calls gone() once for each AOR left with none. */
 typedef void (*reg_gone_fn)(const char *aor, void *ctx);
