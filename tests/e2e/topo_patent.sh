@@ -183,9 +183,9 @@ hp_scn_refused() {
 }
 
 # hp_nat_udp_timeout SECS: natA and natB keep idle UDP bindings SECS seconds
-# (the kernel's default for a binding that saw one reply is 30 s; nothing in
-# pierce keeps a registered phone's binding open, so a test longer than that
-# must lengthen it or register again)
+# (the kernel's default for a binding that saw one reply is 30 s; pierce-proxy's
+# --nat-keepalive keeps registered phones' bindings open, this is for tests
+# whose other bindings must outlive that)
 hp_nat_udp_timeout() {
 	local r
 	for r in natA natB; do
