@@ -1223,12 +1223,20 @@ static void forward_ack(struct proxy *p, osip_message_t *ack)
 {
 	struct route_out ro;
 	char branch[64];
+	const char *up;
+
 	if (route_decide(p, ack, proxy_now_ms(), &ro) || ro.kind == RK_NOT_FOUND || ro.kind == RK_REDIRECT)
 		return; /* an ACK nobody can take is dropped (RFC 3261 16.4) */
 	decrement_max_forwards(ack);
-	/* stateless: the branch is a function of the request, so retransmissions match */
-	snprintf(branch, sizeof(branch), PROXY_BRANCH_PREFIX "%08x.a%s", proxy_loop_hash(ack),
-		 sip_via_branch(sip_top_via(ack)) ? sip_via_branch(sip_top_via(ack)) + 7 : "");
+	/* stateless: the branch is a function of the request, so retransmissions
+	 * match; the upstream branch loses its magic cookie only when it has one
+	 * (an RFC 2543 branch may be shorter than the cookie) */
+	up = sip_via_branch(sip_top_via(ack));
+	if (!up)
+		up = "";
+	else if (!strncmp(up, "z9hG4bK", 7))
+		up += 7;
+	snprintf(branch, sizeof(branch), PROXY_BRANCH_PREFIX "%08x.a%s", proxy_loop_hash(ack), up);
 	branch[sizeof(branch) - 1] = '\0';
 	if (push_via(p, ack, branch, proxy_has_tcp(p, &ro.target)))
 		return;
