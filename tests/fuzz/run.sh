@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs libFuzzer targets built by `make fuzz-build` (tests/fuzz/fuzz.mk).
-#   run.sh [TARGET...]               fuzz each for FUZZ_TIME seconds (default 60)
+#   run.sh [TARGET...]               fuzz each for FUZZ_TIME seconds (default 60);
+#                                    FUZZ_SEED fixes libFuzzer's seed (default: random)
 #   run.sh --replay DIR [TARGET...]  run each target once over DIR/<target>/*
 #                                    (corpus or regressions), no fuzzing
 # A crash, leak, sanitizer report or invariant failure fails the run: the
@@ -69,8 +70,10 @@ for t in "${targets[@]}"; do
 	mkdir -p "$work"
 	dict=()
 	[ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+	seed=()
+	[ -n "${FUZZ_SEED:-}" ] && seed=(-seed="$FUZZ_SEED")
 	if "$bin" -max_total_time="$FUZZ_TIME" -timeout=10 -rss_limit_mb="$FUZZ_JOBS_RSS" -print_final_stats=1 \
-		-artifact_prefix="$art" "${dict[@]}" "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
+		-artifact_prefix="$art" "${seed[@]}" "${dict[@]}" "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
 		execs=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 		cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
