@@ -8,24 +8,7 @@
 #include <string.h>
 
 #include "bench.h"
-
-static uint32_t csum_add(uint32_t sum, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(b[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
+#include "inet_csum.h"
 
 int bench_frame(uint8_t *buf, size_t len, const uint8_t smac[6], const uint8_t dmac[6],
 		const struct sockaddr_storage *src, const struct sockaddr_storage *dst)
@@ -52,7 +35,7 @@ int bench_frame(uint8_t *buf, size_t len, const uint8_t smac[6], const uint8_t d
 	ip->protocol = IPPROTO_UDP;
 	ip->saddr = s->sin_addr.s_addr;
 	ip->daddr = d->sin_addr.s_addr;
-	ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
+	ip->check = htons(inet_csum_fold(inet_csum_add(0, ip, sizeof(*ip))));
 	udp->source = s->sin_port;
 	udp->dest = d->sin_port;
 	udp->len = htons((uint16_t)ulen);
@@ -60,10 +43,10 @@ int bench_frame(uint8_t *buf, size_t len, const uint8_t smac[6], const uint8_t d
 	payload[1] = 0;    /* PT 0: PCMU */
 	for (size_t i = 12; i < ulen - sizeof(*udp); i++)
 		payload[i] = 0xff; /* mu-law silence */
-	sum = csum_add(0, &ip->saddr, 8);
+	sum = inet_csum_add(0, &ip->saddr, 8);
 	sum += IPPROTO_UDP + (uint32_t)ulen;
-	sum = csum_add(sum, udp, ulen);
-	c = csum_fold(sum);
+	sum = inet_csum_add(sum, udp, ulen);
+	c = inet_csum_fold(sum);
 	/* a computed 0 is sent as 0xffff: 0 means "no checksum" */
 	udp->check = htons(c ? c : 0xffff);
 	return 0;

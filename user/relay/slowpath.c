@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dataplane/dataplane.h"
+#include "inet_csum.h"
 #include "log.h"
 #include "sockaddr.h"
 
@@ -148,24 +149,6 @@ int slow_parse(const uint8_t *frame, size_t len, struct slow_pkt *out)
 	return -EBADMSG;
 }
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *b = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(b[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 int slow_build_ipv4(uint8_t *buf, size_t size, const struct sockaddr_storage *src,
 		    const struct sockaddr_storage *dst, uint8_t tos, const uint8_t *payload, size_t len)
 {
@@ -187,14 +170,14 @@ int slow_build_ipv4(uint8_t *buf, size_t size, const struct sockaddr_storage *sr
 	ip.protocol = IPPROTO_UDP;
 	ip.saddr = s->sin_addr.s_addr;
 	ip.daddr = d->sin_addr.s_addr;
-	ip.check = htons(csum_fold(csum_add(0, &ip, sizeof(ip))));
+	ip.check = htons(inet_csum_fold(inet_csum_add(0, &ip, sizeof(ip))));
 	uh.source = s->sin_port;
 	uh.dest = d->sin_port;
 	uh.len = htons((uint16_t)(sizeof(uh) + len));
-	sum = csum_add(0, &ip.saddr, 8) + IPPROTO_UDP + (uint32_t)(sizeof(uh) + len);
-	sum = csum_add(sum, &uh, sizeof(uh));
-	sum = csum_add(sum, payload, len);
-	c = csum_fold(sum);
+	sum = inet_csum_add(0, &ip.saddr, 8) + IPPROTO_UDP + (uint32_t)(sizeof(uh) + len);
+	sum = inet_csum_add(sum, &uh, sizeof(uh));
+	sum = inet_csum_add(sum, payload, len);
+	c = inet_csum_fold(sum);
 	uh.check = htons(c ? c : 0xffff);
 	memcpy(buf, &ip, sizeof(ip));
 	memcpy(buf + sizeof(ip), &uh, sizeof(uh));
