@@ -135,6 +135,13 @@ int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 	err = pierce_dp_ensure_bpffs(ctl->pin_dir);
 	if (err)
 		return ctl_fail(err, "attach: no bpffs at %s and cannot mount one", ctl->pin_dir);
+	if (pierce_dp_pin_private()) {
+		/* the XDP link would be unpinned, so detached, the moment we exit */
+		fprintf(stderr, "piercectl: attach: %s is not on a bpffs this mount namespace shares (inside "
+				"`ip netns exec` /sys is private): use --pin-dir on a bpffs mounted outside /sys, "
+				"e.g. mount -t bpf bpf /run/pierce-bpf\n", ctl->pin_dir);
+		return CTL_FAIL;
+	}
 	err = pierce_dp_open(&o, &dp, &adopted);
 	if (err == -ENOENT && o.n_addrs == 0)
 		return ctl_usage_error("attach: nothing pinned under %s yet: give --address", ctl->pin_dir);

@@ -92,5 +92,8 @@ int pierce_addr_to_sockaddr(const struct pierce_addr *a, uint8_t family, uint16_
 /* Make sure pin_dir is on a bpffs, mounting one at pin_dir when it is not
  * (only on an empty directory or PIERCE_PIN_DIR_DEFAULT: -ENOTEMPTY else). */
 int pierce_dp_ensure_bpffs(const char *pin_dir);
+/* True when that meant mounting a bpffs private to this mount namespace (a
+ * bare /sys/fs/bpf, as inside `ip netns exec`): its pins die with it. */
+bool pierce_dp_pin_private(void);
 
 #endif

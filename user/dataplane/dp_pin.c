@@ -15,6 +15,13 @@
 #include "dp_internal.h"
 #include "log.h"
 
+static bool dp_pin_private;
+
+bool pierce_dp_pin_private(void)
+{
+	return dp_pin_private;
+}
+
 int dp_pin_path(char *buf, size_t len, const char *pin_dir, const char *name)
 {
 	int n = snprintf(buf, len, "%s/%s", pin_dir, name);
@@ -107,14 +114,20 @@ int pierce_dp_ensure_bpffs(const char *pin_dir)
 		return -ENAMETOOLONG;
 	strcpy(parent, pin_dir);
 	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0'; /* the parent is what must be a bare sysfs directory */
 	if (!slash || slash == parent || !on_fs(parent, SYSFS_MAGIC)) {
 		log_err("dataplane: cannot create pin dir %s: %s", pin_dir, strerror(-err));
 		return err;
 	}
-	*slash = '\0';
 	err = mount_bpffs(parent);
 	if (err)
 		return err;
+	/* this bpffs dies with the mount namespace (`ip netns exec` makes one per
+	 * command), and with it the pinned maps and XDP link */
+	dp_pin_private = true;
+	log_warn("dataplane: the bpffs mounted at %s is private to this mount namespace: what is pinned "
+		 "there goes away with it; use --pin-dir on a bpffs mounted outside /sys", parent);
 	err = make_dirs(pin_dir);
 	if (err)
 		log_err("dataplane: cannot create pin dir %s: %s", pin_dir, strerror(-err));
