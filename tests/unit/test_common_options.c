@@ -155,7 +155,16 @@ static void test_file_then_argv(void **state)
 	assert_int_equal(c.n_ifaces, 1);
 	assert_string_equal(c.ifaces[0], "veth9");
 	assert_int_equal(c.timeout, 120);
+	/* opts_load does both steps: the file, then argv over it */
+	struct cfg loaded = { .timeout = 60 };
+	assert_int_equal(opts_load(defs, N, &loaded, 5, argv, err, sizeof(err)), 0);
+	assert_int_equal(loaded.n_ifaces, 1);
+	assert_string_equal(loaded.ifaces[0], "veth9");
+	assert_int_equal(loaded.timeout, 120);
+	assert_true(loaded.syslog);
 	unlink(path);
+	/* a --config file that is gone is an error, not an empty config */
+	assert_int_equal(opts_load(defs, N, &loaded, 5, argv, err, sizeof(err)), -ENOENT);
 }
 
 static void test_file_errors(void **state)

@@ -269,6 +269,20 @@ const char *opts_find(const struct opt_def *defs, size_t n, int argc, char *cons
 	return found;
 }
 
+int opts_load(const struct opt_def *defs, size_t n, void *cfg, int argc, char *const argv[],
+	      char *err, size_t errlen)
+{
+	const char *file = opts_find(defs, n, argc, argv, "config");
+
+	if (file) {
+		int rc = opts_parse_file(defs, n, cfg, file, err, errlen);
+
+		if (rc)
+			return rc;
+	}
+	return opts_parse_argv(defs, n, cfg, argc, argv, err, errlen);
+}
+
 static char *trim(char *s)
 {
 	char *end;

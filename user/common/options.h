@@ -70,6 +70,13 @@ int opts_set(const struct opt_def *defs, size_t n, void *cfg, const char *name, 
 	     char *err, size_t errlen);
 /* The value of --NAME/--NAME=V in argv (e.g. "config"), or NULL; for reading the file first. */
 const char *opts_find(const struct opt_def *defs, size_t n, int argc, char *const argv[], const char *name);
+/*
+ * The usual load: the file named by --config (if any), then argv over it.
+ * The caller sets defaults in cfg first. Returns as opts_parse_argv, or the
+ * file's error.
+ */
+int opts_load(const struct opt_def *defs, size_t n, void *cfg, int argc, char *const argv[],
+	      char *err, size_t errlen);
 void opts_usage(const struct opt_def *defs, size_t n, FILE *out, const char *prog);
 
 /* Typed parsers, also usable on their own. */

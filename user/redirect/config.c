@@ -70,16 +70,10 @@ void config_defaults(struct redirect_config *c)
 
 int config_load(struct redirect_config *c, int argc, char *const argv[], char *err, size_t errlen)
 {
-	const char *file = opts_find(redirect_opts, redirect_nopts, argc, argv, "config");
 	int rc;
 
 	config_defaults(c);
-	if (file) {
-		rc = opts_parse_file(redirect_opts, redirect_nopts, c, file, err, errlen);
-		if (rc)
-			return rc;
-	}
-	rc = opts_parse_argv(redirect_opts, redirect_nopts, c, argc, argv, err, errlen);
+	rc = opts_load(redirect_opts, redirect_nopts, c, argc, argv, err, errlen);
 	if (rc)
 		return rc;
 	if (!c->n_listen) {

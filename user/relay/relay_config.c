@@ -183,16 +183,10 @@ static int check(struct relay_config *c, char *err, size_t errlen)
 
 int relay_config_load(struct relay_config *c, int argc, char *const argv[], char *err, size_t errlen)
 {
-	const char *file = opts_find(relay_opts, relay_n_opts, argc, argv, "config");
 	int rc;
 
 	relay_config_defaults(c);
-	if (file) {
-		rc = opts_parse_file(relay_opts, relay_n_opts, c, file, err, errlen);
-		if (rc)
-			return rc;
-	}
-	rc = opts_parse_argv(relay_opts, relay_n_opts, c, argc, argv, err, errlen);
+	rc = opts_load(relay_opts, relay_n_opts, c, argc, argv, err, errlen);
 	if (rc)
 		return rc;
 	return check(c, err, errlen);
