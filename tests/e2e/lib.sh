@@ -69,9 +69,14 @@
 #   json_get EXPR                 reads JSON on stdin, prints the python
 #                                 expression EXPR over it as d (e.g.
 #                                 'd["fwd_tx"]["packets"]')
+#   ng_json NS HOST:PORT JSON [OPT...] one ng request (the JSON object) from
+#                                 namespace NS; prints the reply as one line
+#                                 of JSON; fails without a reply (OPT: more
+#                                 tools/bench/peers/ngquery.py options)
 
 BUILD=${BUILD:-build}
 PYTHON=${PYTHON:-/usr/bin/python3}
+NGQUERY=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tools/bench/peers" && pwd)/ngquery.py
 E2E_PIDS=()
 E2E_NS=()
 E2E_TMP=
@@ -360,4 +365,10 @@ udp_send_once() {
 
 json_get() {
 	"$PYTHON" -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+ng_json() {
+	local ns=$1 to=$2 req=$3
+	shift 3
+	nsx "$ns" "$PYTHON" "$NGQUERY" "$to" --json "$req" --any-result "$@"
 }

@@ -128,12 +128,7 @@ PY
 }
 
 _pt_ng_ping() {
-	nsx proxy1 "$PYTHON" - <<PY
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
-s.sendto(b"pt1 d7:command4:pinge", ("$RELAY", $NG_PORT))
-assert b"pong" in s.recv(4096)
-PY
+	[ "$(ng_json proxy1 "$RELAY:$NG_PORT" '{"command": "ping"}' --field result --timeout 0.5)" = pong ]
 }
 
 pt_relay_up() {

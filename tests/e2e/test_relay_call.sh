@@ -62,36 +62,8 @@ start_relay() {
 	wait_for 10 "pierce-relay answers ping" ng '{"command": "ping"}'
 }
 
-# ng CLIENT: JSON request in, JSON reply out (bencode both ways, cookie checked)
-NG_PY='
-import json, os, socket, sys
-def enc(v):
-    if isinstance(v, bool): v = int(v)
-    if isinstance(v, int): return b"i%de" % v
-    if isinstance(v, str): v = v.encode()
-    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
-    if isinstance(v, list): return b"l" + b"".join(enc(x) for x in v) + b"e"
-    return b"d" + b"".join(enc(k) + enc(x) for k, x in v.items()) + b"e"
-def dec(b, i=0):
-    c = b[i:i+1]
-    if c == b"i":
-        j = b.index(b"e", i); return int(b[i+1:j]), j + 1
-    if c in (b"l", b"d"):
-        out, i = [], i + 1
-        while b[i:i+1] != b"e":
-            v, i = dec(b, i); out.append(v)
-        return (out if c == b"l" else dict(zip(out[::2], out[1::2]))), i + 1
-    j = b.index(b":", i); n = int(b[i:j])
-    return b[j+1:j+1+n].decode(errors="replace"), j + 1 + n
-req = json.loads(sys.argv[1])
-cookie = (sys.argv[2] if len(sys.argv) > 2 else "c%d" % os.getpid()).encode()
-s = socket.socket(); s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
-s.sendto(cookie + b" " + enc(req), ("127.0.0.1", 2223))
-data = s.recv(65535)
-assert data.startswith(cookie + b" "), data[:40]
-print(json.dumps(dec(data, len(cookie) + 1)[0]))
-'
-ng() { nsx relay "$PYTHON" -c "$NG_PY" "$@"; }
+# ng CLIENT: JSON request in, JSON reply out; optional $2: the cookie
+ng() { ng_json relay 127.0.0.1:2223 "$1" ${2:+--cookie "$2"}; }
 metric() { nsx relay "$PYTHON" -c 'import urllib.request, sys
 for l in urllib.request.urlopen("http://127.0.0.1:9812/metrics", timeout=2).read().decode().splitlines():
     if l.startswith(sys.argv[1] + " "): print(l.split()[-1])' "$1"; }

@@ -55,46 +55,12 @@ hp_relay_start() {
 	neigh_resolve relay "$PUB_B"
 }
 
-_HP_NG_PY='
-import json, socket, sys
-def enc(v):
-    if isinstance(v, bool): v = int(v)
-    if isinstance(v, int): return b"i%de" % v
-    if isinstance(v, str): v = v.encode()
-    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
-    if isinstance(v, list): return b"l" + b"".join(enc(x) for x in v) + b"e"
-    return b"d" + b"".join(enc(k) + enc(x) for k, x in v.items()) + b"e"
-def dec(b, i=0):
-    c = b[i:i+1]
-    if c == b"i":
-        j = b.index(b"e", i); return int(b[i+1:j]), j + 1
-    if c in (b"l", b"d"):
-        out, i = [], i + 1
-        while b[i:i+1] != b"e":
-            v, i = dec(b, i); out.append(v)
-        return (out if c == b"l" else dict(zip(out[::2], out[1::2]))), i + 1
-    j = b.index(b":", i); n = int(b[i:j])
-    return b[j+1:j+1+n].decode(errors="replace"), j + 1 + n
-req, host, port, silent = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
-cookie = b"hp%d" % (hash(sys.argv[1]) & 0xffffff)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
-s.sendto(cookie + b" " + enc(req), (host, port))
-try:
-    data = s.recv(65535)
-except socket.timeout:
-    if silent:
-        print("noreply"); sys.exit(0)
-    raise
-assert data.startswith(cookie + b" "), data[:40]
-print(json.dumps(dec(data, len(cookie) + 1)[0]))
-'
-
 hp_ng() {
-	nsx "${2:-proxy1}" "$PYTHON" -c "$_HP_NG_PY" "$1" $RELAY $NG_PORT 0
+	ng_json "${2:-proxy1}" "$RELAY:$NG_PORT" "$1" --timeout 1
 }
 
 hp_ng_silent() {
-	nsx "$2" "$PYTHON" -c "$_HP_NG_PY" "$1" $RELAY $NG_PORT 1
+	ng_json "$2" "$RELAY:$NG_PORT" "$1" --timeout 1 --noreply-ok
 }
 
 hp_relay_metric() {

@@ -4,11 +4,19 @@ a bencoded dictionary, over UDP) and prints the reply as JSON.
 
 Usage: ngquery.py HOST:PORT COMMAND [KEY=VALUE...] [--timeout S]
                   [--field PATH | --len PATH]
+       ngquery.py HOST:PORT --json REQUEST [--cookie C] [--any-result]
+                  [--noreply-ok] [--timeout S]
   e.g. ngquery.py 10.0.0.1:2223 statistics
        ngquery.py 10.0.0.1:2223 delete call-id=abc from-tag=x
        ngquery.py 10.0.0.1:2223 list --len calls
   --field PATH  prints only that member (dot-separated keys, list indexes)
   --len PATH    prints only the number of members of a list or dictionary
+  --json REQ    sends the JSON object REQ as the whole request; without
+                --field or --len prints the reply as one line of JSON (the
+                e2e tests' ng client, tests/e2e/lib.sh ng_json)
+  --cookie C    uses cookie C instead of a random one
+  --any-result  exit 0 for any matching reply, "error" results too
+  --noreply-ok  prints "noreply" and exits 0 when no reply comes in time
 Exit status: 0 with a reply whose result is not "error" (and that holds
 PATH), 1 otherwise.
 """
@@ -70,6 +78,13 @@ def take_opt(argv, name):
     return v
 
 
+def flag(argv, name):
+    if name not in argv:
+        return False
+    argv.remove(name)
+    return True
+
+
 def lookup(v, path):
     for p in path.split("."):
         if isinstance(v, list) and p.isdigit() and int(p) < len(v):
@@ -85,16 +100,22 @@ def main(argv):
     timeout = float(take_opt(argv, "--timeout") or 2.0)
     field = take_opt(argv, "--field")
     length = take_opt(argv, "--len")
-    if len(argv) < 3:
+    request = take_opt(argv, "--json")
+    cookie = take_opt(argv, "--cookie") or os.urandom(6).hex()
+    any_result = flag(argv, "--any-result")
+    noreply_ok = flag(argv, "--noreply-ok")
+    if len(argv) < (2 if request is not None else 3):
         print(__doc__, file=sys.stderr)
         return 2
     host, port = argv[1].rsplit(":", 1)
     host = host.strip("[]")
-    msg = {"command": argv[2]}
-    for kv in argv[3:]:
-        k, v = kv.split("=", 1)
-        msg[k] = v
-    cookie = os.urandom(6).hex()
+    if request is not None:
+        msg = json.loads(request)
+    else:
+        msg = {"command": argv[2]}
+        for kv in argv[3:]:
+            k, v = kv.split("=", 1)
+            msg[k] = v
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.settimeout(timeout)
@@ -102,6 +123,9 @@ def main(argv):
     try:
         data, _ = s.recvfrom(1 << 20)
     except socket.timeout:
+        if noreply_ok:
+            print("noreply")
+            return 0
         print("ngquery: no reply from %s within %.1fs" % (argv[1], timeout), file=sys.stderr)
         return 1
     ck, _, body = data.partition(b" ")
@@ -112,13 +136,15 @@ def main(argv):
     if end != len(body):
         print("ngquery: trailing bytes after the reply", file=sys.stderr)
         return 1
-    ok = isinstance(reply, dict) and reply.get("result") != "error"
+    ok = isinstance(reply, dict) and (any_result or reply.get("result") != "error")
     try:
         if field is not None:
             v = lookup(reply, field)
             print(v if isinstance(v, (str, int)) else json.dumps(v, sort_keys=True))
         elif length is not None:
             print(len(lookup(reply, length)))
+        elif request is not None:
+            print(json.dumps(reply))
         else:
             print(json.dumps(reply, indent=1, sort_keys=True))
     except KeyError:

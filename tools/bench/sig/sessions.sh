@@ -118,27 +118,12 @@ memlock=$(maps_memlock)
 # ---- media through a sample of the calls ------------------------------------
 first_id=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["first_call_id"].split("-")[1])' "$OUT/setup.json")
 echo "== RTP both ways through $SAMPLE calls spread over all $CALLS"
-nsx cli "$PYTHON" - "$NG" "$CLI" "$first_id" "$CALLS" "$SAMPLE" >"$OUT/sample.json" <<'PY' || fail "media sample"
+nsx cli "$PYTHON" - "$NG" "$CLI" "$first_id" "$CALLS" "$SAMPLE" "$NGQ" >"$OUT/sample.json" <<'PY' || fail "media sample"
 import json, os, select, socket, struct, sys, time
 ng, cli, first, calls, sample = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 host, port = ng.rsplit(":", 1)
-def enc(v):
-    if isinstance(v, int): return b"i%de" % v
-    if isinstance(v, str): v = v.encode()
-    if isinstance(v, bytes): return b"%d:%s" % (len(v), v)
-    if isinstance(v, list): return b"l" + b"".join(enc(x) for x in v) + b"e"
-    return b"d" + b"".join(enc(k) + enc(x) for k, x in v.items()) + b"e"
-def dec(b, i=0):
-    c = b[i:i+1]
-    if c == b"i":
-        j = b.index(b"e", i); return int(b[i+1:j]), j + 1
-    if c in (b"l", b"d"):
-        out, i = [], i + 1
-        while b[i:i+1] != b"e":
-            v, i = dec(b, i); out.append(v)
-        return (out if c == b"l" else dict(zip(out[::2], out[1::2]))), i + 1
-    j = b.index(b":", i); n = int(b[i:j])
-    return b[j+1:j+1+n].decode(errors="replace"), j + 1 + n
+sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[6])))
+from ngquery import dec, enc  # noqa: E402
 ctl = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); ctl.settimeout(2)
 def query(cid):
     ck = os.urandom(4).hex().encode()
