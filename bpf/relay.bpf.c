@@ -293,26 +293,27 @@ static __always_inline bool source_ok(struct pierce_leg *leg, const struct pkt *
 	return true;
 }
 
-/* The slow path for a packet the fast path cannot take, after the source
- * check (without latching: user space decides that), so that forbidden
- * sources cannot fill the ring. */
-static __always_inline int slow_path_checked(struct xdp_md *ctx, const struct pierce_cfg *c,
-					     const struct pierce_leg *leg, const struct pkt *p, __u32 reason,
-					     __u64 bytes)
+static __always_inline bool fast_path_ok(const struct pierce_leg *leg, bool first_frag, bool slow_headers)
 {
-	if (source_check(leg, p) == SRC_REFUSE)
-		return count(PIERCE_R_DROP_SRC, bytes, XDP_DROP);
-	return slow_path(ctx, c, reason, p->leg_index, bytes);
+	return (leg->flags & PIERCE_LEG_ACTIVE) && !first_frag && !slow_headers;
 }
 
-/* A first fragment: the kernel gets every fragment of the datagram (it
- * alone can reassemble them; user space could forward only this one), but
- * only from an allowed source. */
-static __always_inline int pass_fragment(const struct pierce_leg *leg, const struct pkt *p, __u64 bytes)
+/* The verdict for a packet on a relay port that the fast path cannot take:
+ * an inactive leg drops it; a first fragment goes to the kernel (it alone
+ * can reassemble the datagram; user space could forward only this one) and
+ * anything else (IP options, IPv6 extension headers) to the slow path with
+ * slow_reason. Both only from an allowed source, checked without latching
+ * (user space decides that), so forbidden sources cannot fill the ring. */
+static __always_inline int not_fast(struct xdp_md *ctx, const struct pierce_cfg *c, const struct pierce_leg *leg,
+				    const struct pkt *p, bool first_frag, __u32 slow_reason, __u64 bytes)
 {
+	if (!(leg->flags & PIERCE_LEG_ACTIVE))
+		return count(PIERCE_R_DROP_INACTIVE, bytes, XDP_DROP);
 	if (source_check(leg, p) == SRC_REFUSE)
 		return count(PIERCE_R_DROP_SRC, bytes, XDP_DROP);
-	return count(PIERCE_R_PASS_FRAGMENT, bytes, XDP_PASS);
+	if (first_frag)
+		return count(PIERCE_R_PASS_FRAGMENT, bytes, XDP_PASS);
+	return slow_path(ctx, c, slow_reason, p->leg_index, bytes);
 }
 
 /* Next hop from the leg's cache, refreshed with bpf_fib_lookup when stale.
@@ -512,12 +513,8 @@ static __always_inline int handle_v4(struct xdp_md *ctx, const struct pierce_cfg
 	leg = lookup_leg(c, slot, p.udp->dest, &p);
 	if (!leg)
 		return VERDICT(NOT_OURS);
-	if (!(leg->flags & PIERCE_LEG_ACTIVE))
-		return count(PIERCE_R_DROP_INACTIVE, bytes, XDP_DROP);
-	if (frag & PIERCE_V4_MF)
-		return pass_fragment(leg, &p, bytes);
-	if (hlen != sizeof(*ip))
-		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_IP_OPTIONS, bytes);
+	if (!fast_path_ok(leg, frag & PIERCE_V4_MF, hlen != sizeof(*ip)))
+		return not_fast(ctx, c, leg, &p, frag & PIERCE_V4_MF, PIERCE_R_SLOW_IP_OPTIONS, bytes);
 	tot = bpf_ntohs(ip->tot_len);
 	ulen = bpf_ntohs(p.udp->len);
 	if (tot < sizeof(*ip) + sizeof(struct udphdr) || (void *)ip + tot > cur->end ||
@@ -602,12 +599,8 @@ static __always_inline int handle_v6(struct xdp_md *ctx, const struct pierce_cfg
 	leg = lookup_leg(c, slot, p.udp->dest, &p);
 	if (!leg)
 		return VERDICT(NOT_OURS);
-	if (!(leg->flags & PIERCE_LEG_ACTIVE))
-		return count(PIERCE_R_DROP_INACTIVE, bytes, XDP_DROP);
-	if (frag)
-		return pass_fragment(leg, &p, bytes);
-	if (ext)
-		return slow_path_checked(ctx, c, leg, &p, PIERCE_R_SLOW_IPV6_EXT, bytes);
+	if (!fast_path_ok(leg, frag, ext))
+		return not_fast(ctx, c, leg, &p, frag, PIERCE_R_SLOW_IPV6_EXT, bytes);
 	plen = bpf_ntohs(ip6->payload_len);
 	ulen = bpf_ntohs(p.udp->len);
 	/* a zero UDP checksum is invalid over IPv6 (RFC 8200): receivers drop it */
