@@ -35,6 +35,12 @@
 #                                 (visible inside every namespace; unmounted
 #                                 at teardown); use it as a pin directory
 #   neigh_resolve NS IP           makes NS resolve the neighbour entry of IP
+#   topo_nat_relay                the relay's test topology: caller (CALLER,
+#                                 10.0.1.0/24) behind router's NAT (source
+#                                 ports 41000-41999), relay (RELAY, via
+#                                 ROUTER_PUB), callee (CALLEE) and attacker
+#                                 (ATTACKER) in public nets; sets those
+#                                 variables; XDP_PASS on router's wan
 # Processes
 #   spawn NS LOG CMD...           runs CMD in NS in the background, output to
 #                                 LOG; sets SPAWNED_PID; killed at teardown
@@ -371,4 +377,26 @@ ng_json() {
 	local ns=$1 to=$2 req=$3
 	shift 3
 	nsx "$ns" "$PYTHON" "$NGQUERY" "$to" --json "$req" --any-result "$@"
+}
+
+topo_nat_relay() {
+	RELAY=203.0.113.10
+	ROUTER_PUB=203.0.113.1
+	CALLER=10.0.1.10
+	CALLEE=198.51.100.20
+	ATTACKER=192.0.2.66
+	ns_create caller callee attacker router relay
+	veth_create caller c0 $CALLER/24 router lan 10.0.1.1/24
+	veth_create router wan $ROUTER_PUB/24 relay r0 $RELAY/24
+	veth_create router cal 198.51.100.1/24 callee e0 $CALLEE/24
+	veth_create router atk 192.0.2.1/24 attacker a0 $ATTACKER/24
+	route_default caller 10.0.1.1
+	route_default relay $ROUTER_PUB
+	route_default callee 198.51.100.1
+	route_default attacker 192.0.2.1
+	# NAT ports 41000-41999: the relay must learn a port the caller never used
+	nat_masquerade router wan 10.0.1.0/24 41000-41999
+	# relayed frames come back out of r0 with XDP_TX: its peer needs a program
+	xdp_pass_attach router wan
+	neigh_resolve relay $ROUTER_PUB
 }

@@ -23,30 +23,12 @@ for f in "$CTL" "$BUILD/bpf/relay.bpf.o" "$BUILD/bpf/pass.bpf.o"; do
 	[ -e "$f" ] || fail "$f missing: build first (make BUILD=$BUILD)"
 done
 
-RELAY=203.0.113.10
-ROUTER_PUB=203.0.113.1
-CALLER=10.0.1.10
-CALLEE=198.51.100.20
-ATTACKER=192.0.2.66
 PORT_A=30000 # the caller sends here; forwarded to the callee
 PORT_B=30002 # the callee sends here; forwarded to the caller
 N=200        # datagrams each way
 SIZE=172     # RTP header + 20 ms of G.711
 
-ns_create caller callee attacker router relay
-veth_create caller c0 $CALLER/24 router lan 10.0.1.1/24
-veth_create router wan $ROUTER_PUB/24 relay r0 $RELAY/24
-veth_create router cal 198.51.100.1/24 callee e0 $CALLEE/24
-veth_create router atk 192.0.2.1/24 attacker a0 $ATTACKER/24
-route_default caller 10.0.1.1
-route_default relay $ROUTER_PUB
-route_default callee 198.51.100.1
-route_default attacker 192.0.2.1
-# NAT ports 41000-41999: the relay must learn a port the caller never used
-nat_masquerade router wan 10.0.1.0/24 41000-41999
-# relayed frames come back out of r0 with XDP_TX: its peer needs a program
-xdp_pass_attach router wan
-neigh_resolve relay $ROUTER_PUB
+topo_nat_relay
 
 PIN=$(bpffs_dir relay)/pierce
 ctl() {

@@ -23,11 +23,6 @@ for f in "$RELAYD" "$BUILD/bpf/pass.bpf.o"; do
 	[ -e "$f" ] || fail "$f missing: build first (make BUILD=$BUILD)"
 done
 
-RELAY=203.0.113.10
-ROUTER_PUB=203.0.113.1
-CALLER=10.0.1.10
-CALLEE=198.51.100.20
-ATTACKER=192.0.2.66
 N=100
 
 # ---- bad flags: a message and exit 2, before anything is touched ------------
@@ -38,18 +33,7 @@ out=$("$RELAYD" --interface lo --address 1.2.3.4 --timeout x 2>&1)
 assert_eq "$?" 2 "bad --timeout exits 2"
 assert_contains "$out" "--timeout" "the message names the flag"
 
-ns_create caller callee attacker router relay
-veth_create caller c0 $CALLER/24 router lan 10.0.1.1/24
-veth_create router wan $ROUTER_PUB/24 relay r0 $RELAY/24
-veth_create router cal 198.51.100.1/24 callee e0 $CALLEE/24
-veth_create router atk 192.0.2.1/24 attacker a0 $ATTACKER/24
-route_default caller 10.0.1.1
-route_default relay $ROUTER_PUB
-route_default callee 198.51.100.1
-route_default attacker 192.0.2.1
-nat_masquerade router wan 10.0.1.0/24 41000-41999
-xdp_pass_attach router wan
-neigh_resolve relay $ROUTER_PUB
+topo_nat_relay
 
 PIN=$(bpffs_dir relay)/pierce
 STATE=$E2E_TMP/relay-state
