@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dataplane/dataplane.h"
@@ -79,8 +80,29 @@ int metrics_render(struct relay *r, FILE *out)
 	return ferror(out) ? -EIO : 0;
 }
 
-/* Sends all of buf within the client timeout. */
-static void send_all(int fd, const char *buf, size_t len)
+/*
+ * A client is served inline on the event loop, so the whole exchange, not
+ * each wait, is bounded: a client trickling a byte at a time must not hold
+ * the ng socket for longer than CLIENT_TIMEOUT_MS in all.
+ */
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Waits for events on fd until the deadline; true when they came. */
+static bool wait_until(struct pollfd *p, int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 && poll(p, 1, (int)left) > 0;
+}
+
+/* Sends all of buf before the deadline. */
+static void send_all(int fd, const char *buf, size_t len, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 
@@ -91,7 +113,7 @@ static void send_all(int fd, const char *buf, size_t len)
 			buf += n;
 			len -= (size_t)n;
 		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (poll(&p, 1, CLIENT_TIMEOUT_MS) <= 0)
+			if (!wait_until(&p, deadline))
 				return;
 		} else {
 			return;
@@ -103,6 +125,7 @@ static void send_all(int fd, const char *buf, size_t len)
 static void serve(struct metrics_server *m, int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int64_t deadline = now_ms() + CLIENT_TIMEOUT_MS;
 	char req[REQ_MAX + 1], head[160];
 	size_t got = 0;
 	char *body = NULL;
@@ -112,7 +135,7 @@ static void serve(struct metrics_server *m, int fd)
 	while (got < REQ_MAX && !memmem(req, got, "\r\n\r\n", 4)) {
 		ssize_t n;
 
-		if (poll(&p, 1, CLIENT_TIMEOUT_MS) <= 0)
+		if (!wait_until(&p, deadline))
 			return;
 		n = recv(fd, req + got, REQ_MAX - got, MSG_DONTWAIT);
 		if (n <= 0)
@@ -123,7 +146,7 @@ static void serve(struct metrics_server *m, int fd)
 	if (strncmp(req, "GET /metrics ", 13) && strncmp(req, "GET /metrics?", 13)) {
 		static const char nf[] = "HTTP/1.0 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n";
 
-		send_all(fd, nf, sizeof(nf) - 1);
+		send_all(fd, nf, sizeof(nf) - 1, deadline);
 		return;
 	}
 	out = open_memstream(&body, &blen);
@@ -134,8 +157,8 @@ static void serve(struct metrics_server *m, int fd)
 	snprintf(head, sizeof(head),
 		 "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %zu\r\n"
 		 "Connection: close\r\n\r\n", blen);
-	send_all(fd, head, strlen(head));
-	send_all(fd, body, blen);
+	send_all(fd, head, strlen(head), deadline);
+	send_all(fd, body, blen, deadline);
 	free(body);
 }
 
