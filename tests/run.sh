@@ -52,10 +52,11 @@ run_bins() { # $1 = suite
 }
 
 run_scripts() { # $1 = dir
-	local t log rc
+	local t log rc any=0
 	for t in tests/"$1"/test_*.sh; do
 		[ -f "$t" ] || continue
 		if [ -n "${ONLY:-}" ] && [[ "$t" != *"$ONLY"* ]]; then continue; fi
+		any=1
 		log=$LOGDIR/$1-$(basename "$t" .sh).log
 		echo "  running $t"
 		timeout 900 bash "$t" >"$log" 2>&1
@@ -67,6 +68,10 @@ run_scripts() { # $1 = dir
 			echo "  $t: FAILED (exit $rc)"; sed 's/^/    | /' "$log" | tail -60
 		fi
 	done
+	if [ "$any" = 0 ]; then
+		echo "FAIL: no tests/$1/test_*.sh${ONLY:+ matching ONLY=$ONLY}" >&2
+		failed=$((failed + 1)); failures+=("$1: no test ran")
+	fi
 }
 
 suites=${1:-all}
