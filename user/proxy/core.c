@@ -764,34 +764,42 @@ static void on_answer(struct proxy *p, uint64_t ctx, int relay, const struct ben
 
 /* ---- responses ------------------------------------------------------------ */
 
-static void send_hop_ack(struct txn *t, const osip_message_t *resp)
+/*
+ * A hop-by-hop request (ACK for a non-2xx final response, CANCEL) is the
+ * forwarded INVITE with another method: same Request-URI and branch, our Via
+ * only, no Record-Route, no body (RFC 3261 9.1, 17.1.1.3). An ACK also takes
+ * the response's To, which carries the callee's tag.
+ */
+static void send_hop_request(struct txn *t, const char *method, const osip_message_t *resp)
 {
-	osip_message_t *ack = NULL;
-	osip_via_t *via = NULL;
+	osip_message_t *m = NULL;
 
-	if (!t->fwd || osip_message_clone(t->fwd, &ack))
+	if (!t->fwd || osip_message_clone(t->fwd, &m))
 		return;
-	osip_free(ack->sip_method);
-	ack->sip_method = osip_strdup("ACK");
-	osip_free(ack->cseq->method);
-	ack->cseq->method = osip_strdup("ACK");
-	osip_to_free(ack->to);
-	ack->to = NULL;
-	osip_to_clone(resp->to, &ack->to);
-	while (osip_list_size(&ack->vias) > 1) {
-		via = osip_list_get(&ack->vias, 1);
-		osip_list_remove(&ack->vias, 1);
+	osip_free(m->sip_method);
+	m->sip_method = osip_strdup(method);
+	osip_free(m->cseq->method);
+	m->cseq->method = osip_strdup(method);
+	if (resp) {
+		osip_to_free(m->to);
+		m->to = NULL;
+		osip_to_clone(resp->to, &m->to);
+	}
+	while (osip_list_size(&m->vias) > 1) {
+		osip_via_t *via = osip_list_get(&m->vias, 1);
+
+		osip_list_remove(&m->vias, 1);
 		osip_via_free(via);
 	}
-	while (!osip_list_eol(&ack->record_routes, 0)) {
-		osip_record_route_t *rr = osip_list_get(&ack->record_routes, 0);
+	while (!osip_list_eol(&m->record_routes, 0)) {
+		osip_record_route_t *rr = osip_list_get(&m->record_routes, 0);
 
-		osip_list_remove(&ack->record_routes, 0);
+		osip_list_remove(&m->record_routes, 0);
 		osip_record_route_free(rr);
 	}
-	sip_set_body(ack, NULL, 0);
-	send_msg(t->p, ack, &t->target, NULL, NULL);
-	osip_message_free(ack);
+	sip_set_body(m, NULL, 0);
+	send_msg(t->p, m, &t->target, NULL, NULL);
+	osip_message_free(m);
 }
 
 static void remember_dialog(struct txn *t, const osip_message_t *resp, const struct sockaddr_storage *src)
@@ -892,7 +900,7 @@ static void on_redirect_response(struct txn *t, osip_message_t *resp)
 		return;
 	txn_stop_client(t);
 	if (!strcmp(t->method, "INVITE"))
-		send_hop_ack(t, resp);
+		send_hop_request(t, "ACK", resp);
 	ct = osip_list_get(&resp->contacts, 0);
 	if (code >= 300 && code < 400 && ct && osip_contact_get_url(ct)) {
 		struct sockaddr_storage next;
@@ -1061,7 +1069,7 @@ static void handle_response(struct proxy *p, osip_message_t *resp, const struct 
 	} else {
 		txn_stop_client(t);
 		if (!MSG_IS_STATUS_2XX(resp) && !strcmp(t->method, "INVITE"))
-			send_hop_ack(t, resp);
+			send_hop_request(t, "ACK", resp);
 	}
 	pop_via(resp);
 	if (osip_list_size(&resp->vias) >= 1 && osip_list_size(&t->req->vias) >= 1 && t->route.kind == RK_LOCAL)
@@ -1254,33 +1262,6 @@ static void forward_ack(struct proxy *p, osip_message_t *ack)
 		METRIC_INC(&p->m, requests_forwarded);
 }
 
-static void cancel_downstream(struct txn *t)
-{
-	osip_message_t *c = NULL;
-
-	if (!t->fwd || osip_message_clone(t->fwd, &c))
-		return;
-	osip_free(c->sip_method);
-	c->sip_method = osip_strdup("CANCEL");
-	osip_free(c->cseq->method);
-	c->cseq->method = osip_strdup("CANCEL");
-	while (osip_list_size(&c->vias) > 1) {
-		osip_via_t *v = osip_list_get(&c->vias, 1);
-
-		osip_list_remove(&c->vias, 1);
-		osip_via_free(v);
-	}
-	while (!osip_list_eol(&c->record_routes, 0)) {
-		osip_record_route_t *rr = osip_list_get(&c->record_routes, 0);
-
-		osip_list_remove(&c->record_routes, 0);
-		osip_record_route_free(rr);
-	}
-	sip_set_body(c, NULL, 0);
-	send_msg(t->p, c, &t->target, NULL, NULL);
-	osip_message_free(c);
-}
-
 static void handle_cancel(struct proxy *p, osip_message_t *req)
 {
 	struct txn *t = txn_match_server(p, req, "INVITE");
@@ -1294,7 +1275,7 @@ static void handle_cancel(struct proxy *p, osip_message_t *req)
 		return;
 	t->cancelled = true;
 	if (t->stage == ST_FORWARD) {
-		cancel_downstream(t);
+		send_hop_request(t, "CANCEL", NULL);
 		return; /* the callee's 487 comes back through */
 	}
 	fail_call(t);
