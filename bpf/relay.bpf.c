@@ -316,17 +316,15 @@ static __always_inline int not_fast(struct xdp_md *ctx, const struct pierce_cfg 
 	return slow_path(ctx, c, slow_reason, p->leg_index, bytes);
 }
 
-/* Next hop from the leg's cache, refreshed with bpf_fib_lookup when stale.
- * Returns 0 or the slow-path reason. */
-static __always_inline __u32 next_hop(struct xdp_md *ctx, const struct pierce_cfg *c, struct pierce_leg *leg,
-				      const struct pkt *p, __u64 now)
+/* The leg's next hop from bpf_fib_lookup, into its cache. Returns 0 or the
+ * slow-path reason. Apart from next_hop so that a cache hit does not zero
+ * the 64-byte lookup struct. */
+static __always_inline __u32 fib_refresh(struct xdp_md *ctx, const struct pierce_cfg *c, struct pierce_leg *leg,
+					 const struct pkt *p, __u64 now)
 {
 	struct bpf_fib_lookup fib = {};
-	__u64 stamp = leg->nh_stamp_ns;
 	long rc;
 
-	if (stamp && c->nh_ttl_ns && now - stamp <= c->nh_ttl_ns)
-		return 0;
 	fib.l4_protocol = IPPROTO_UDP;
 	fib.sport = leg->src_port_be;
 	fib.dport = leg->dst_port_be;
@@ -353,6 +351,18 @@ static __always_inline __u32 next_hop(struct xdp_md *ctx, const struct pierce_cf
 	leg->nh_ifindex = fib.ifindex;
 	leg->nh_stamp_ns = now ? now : 1;
 	return 0;
+}
+
+/* Next hop from the leg's cache, refreshed when stale. Returns 0 or the
+ * slow-path reason. */
+static __always_inline __u32 next_hop(struct xdp_md *ctx, const struct pierce_cfg *c, struct pierce_leg *leg,
+				      const struct pkt *p, __u64 now)
+{
+	__u64 stamp = leg->nh_stamp_ns;
+
+	if (stamp && c->nh_ttl_ns && now - stamp <= c->nh_ttl_ns)
+		return 0;
+	return fib_refresh(ctx, c, leg, p, now);
 }
 
 static __always_inline void rewrite_v4(struct pierce_leg *leg, struct pkt *p, __u8 hop)
