@@ -76,6 +76,11 @@ static void gone(const char *aor, void *ctx)
 	assert_string_equal(aor, "bob@example.com");
 }
 
+static void count_binding(const struct reg_binding *b, void *ctx)
+{
+	(*(unsigned *)ctx)++;
+}
+
 static void test_registrar(void **state)
 {
 	struct registrar r;
@@ -110,6 +115,45 @@ static void test_registrar(void **state)
 	assert_int_equal(reg_update(&r, "a@example.com", "sip:more@h", &src, false, false, 10, 0), -ENOSPC);
 	reg_remove_aor(&r, "a@example.com");
 	assert_int_equal(reg_count(&r, 0), 0);
+	reg_free(&r);
+}
+
+/* More AORs than buckets share chains: dropping one from the middle of a chain
+ * (by expires 0, Contact: *, expiry) must leave the others findable, and the
+ * freed slots must take new bindings. */
+static void test_registrar_shared_chains(void **state)
+{
+	struct registrar r;
+	struct sockaddr_storage src = { 0 };
+	unsigned each = 0;
+	char aor[32];
+
+	assert_int_equal(reg_init(&r, 16), 0);
+	for (int i = 0; i < 16; i++) {
+		snprintf(aor, sizeof(aor), "u%d@x.test", i);
+		assert_int_equal(reg_update(&r, aor, "sip:c@h", &src, false, false, i < 4 ? 1 : 60, 0), 0);
+	}
+	assert_int_equal(reg_update(&r, "late@x.test", "sip:c@h", &src, false, false, 60, 0), -ENOSPC);
+	assert_int_equal(reg_update(&r, "u5@x.test", "sip:c@h", &src, false, false, 0, 0), 0);
+	reg_remove_aor(&r, "u9@x.test");
+	assert_int_equal(reg_expire(&r, 2000, NULL, NULL), 4); /* u0..u3 */
+	for (int i = 0; i < 16; i++) {
+		snprintf(aor, sizeof(aor), "u%d@x.test", i);
+		if (i < 4 || i == 5 || i == 9)
+			assert_null(reg_lookup(&r, aor, 2000));
+		else
+			assert_non_null(reg_lookup(&r, aor, 2000));
+	}
+	for (int i = 0; i < 6; i++) {
+		snprintf(aor, sizeof(aor), "new%d@x.test", i);
+		assert_int_equal(reg_update(&r, aor, "sip:c@h", &src, false, false, 60, 2000), 0);
+		assert_non_null(reg_lookup(&r, aor, 2000));
+	}
+	assert_int_equal(reg_update(&r, "late@x.test", "sip:c@h", &src, false, false, 60, 2000), -ENOSPC);
+	assert_int_equal(reg_update(&r, "new0@x.test", "sip:d@h", &src, false, false, 60, 2000), -ENOSPC);
+	assert_int_equal(reg_count(&r, 2000), 16);
+	reg_each(&r, "u7@x.test", 2000, count_binding, &each);
+	assert_int_equal(each, 1);
 	reg_free(&r);
 }
 
@@ -332,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_relay_pool),    cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_loop_detection), cmocka_unit_test(test_send_without_destination),
 		cmocka_unit_test(test_relay_pool_reload), cmocka_unit_test(test_registrar_republish),
+		cmocka_unit_test(test_registrar_shared_chains),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

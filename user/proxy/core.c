@@ -18,6 +18,7 @@
 #include "sip_sdp.h"
 #include "sip_validate.h"
 #include "sockaddr.h"
+#include "str_hash.h"
 
 #define T1 0.5
 #define T2 4.0
@@ -97,15 +98,6 @@ struct txn_index {
 	struct txn *by_id[INDEX_BUCKETS];
 	struct call *calls[INDEX_BUCKETS];
 };
-
-static uint32_t str_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h ^ (h >> 16);
-}
 
 #define BUCKET(h) ((h) & (INDEX_BUCKETS - 1))
 
@@ -1142,6 +1134,21 @@ static void on_binding_gone(const char *aor, void *ctx)
 	publish(p, aor, 0);
 }
 
+struct contact_list {
+	osip_message_t *m;
+	uint64_t now_ms;
+};
+
+/* A REGISTER's 200 lists the AOR's current bindings. */
+static void add_contact(const struct reg_binding *b, void *ctx)
+{
+	struct contact_list *l = ctx;
+	char v[REG_CONTACT_MAX + 32];
+
+	snprintf(v, sizeof(v), "<%s>;expires=%llu", b->contact, (unsigned long long)((b->expires_ms - l->now_ms) / 1000));
+	osip_message_set_contact(l->m, v);
+}
+
 static void handle_register(struct proxy *p, osip_message_t *req, const struct sockaddr_storage *src, bool tcp)
 {
 	char aor[REG_AOR_MAX];
@@ -1209,16 +1216,7 @@ static void handle_register(struct proxy *p, osip_message_t *req, const struct s
 	/* 200 with the current bindings */
 	if (sip_make_response(req, 200, "OK", "ppreg", &r))
 		return;
-	for (unsigned i = 0; i < p->reg.cap; i++) {
-		const struct reg_binding *b = &p->reg.b[i];
-		char v[REG_CONTACT_MAX + 32];
-
-		if (b->used && b->expires_ms > now && !strcmp(b->aor, aor)) {
-			snprintf(v, sizeof(v), "<%s>;expires=%llu", b->contact,
-				 (unsigned long long)((b->expires_ms - now) / 1000));
-			osip_message_set_contact(r, v);
-		}
-	}
+	reg_each(&p->reg, aor, now, add_contact, &(struct contact_list){ .m = r, .now_ms = now });
 	METRIC_INC(&p->m, local_replies);
 	if (!sip_via_target(sip_top_via(req), &dst))
 		send_msg(p, r, &dst, NULL, NULL);

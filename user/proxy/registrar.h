@@ -26,11 +26,14 @@ struct reg_binding {
 	uint64_t expires_ms;
 	uint64_t republish_ms; /* publish to the redirect server again then; 0: no need */
 	uint64_t heard_ms;     /* its last REGISTER or keep-alive: what keeps its NAT binding */
+	unsigned next;         /* next binding in its AOR's hash chain, index + 1; 0 ends it */
 };
 
 struct registrar {
 	struct reg_binding *b;
 	unsigned cap;
+	unsigned *chain; /* per hash bucket of the AOR: first used binding, index + 1; 0 none */
+	unsigned mask;   /* buckets - 1 (a power of two) */
 };
 
 int reg_init(struct registrar *r, unsigned cap);
@@ -59,6 +62,9 @@ const char *reg_next_republish(struct registrar *r, uint64_t now_ms);
 typedef void (*reg_binding_fn)(const struct reg_binding *b, void *ctx);
 unsigned reg_keepalive_due(struct registrar *r, uint64_t now_ms, uint64_t interval_ms, unsigned max,
 			   reg_binding_fn fn, void *ctx);
+
+/* Calls fn for each live binding of aor. */
+void reg_each(const struct registrar *r, const char *aor, uint64_t now_ms, reg_binding_fn fn, void *ctx);
 
 /* Drops expired bindings; calls gone() once for each AOR left with none. */
 typedef void (*reg_gone_fn)(const char *aor, void *ctx);
