@@ -36,10 +36,12 @@ int bench_addrs(struct pierce_local addrs[BENCH_N_ADDRS]);
 /* Opens the benchmark geometry: pin_dir NULL/"" = private, unpinned. */
 int bench_dp_open(const char *pin_dir, bool adopt_only, struct pierce_dp **dp);
 
-/* Installs a cycle over n legs (seeded order); *first gets the relay
- * ip:port a frame must be sent to, *src the source it must come from. */
-int bench_chain_fill(struct pierce_dp *dp, uint32_t n, uint32_t seed, struct sockaddr_storage *first,
-		     struct sockaddr_storage *src);
+/* Installs n legs (seeded random order); the first `flows` of them form a
+ * cycle that a frame sent to *first from *src walks round, the others are
+ * resident and never reached. flows == n: every leg carries traffic; flows
+ * == 1: one flow among n resident legs. */
+int bench_chain_fill(struct pierce_dp *dp, uint32_t n, uint32_t flows, uint32_t seed,
+		     struct sockaddr_storage *first, struct sockaddr_storage *src);
 /* Legs whose packet counter is non-zero. */
 int bench_chain_touched(struct pierce_dp *dp, uint64_t *touched, uint64_t *packets);
 

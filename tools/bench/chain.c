@@ -74,8 +74,8 @@ static int relay_of(const struct pierce_cfg *cfg, uint32_t index, struct sockadd
 	return -ENOENT;
 }
 
-int bench_chain_fill(struct pierce_dp *dp, uint32_t n, uint32_t seed, struct sockaddr_storage *first,
-		     struct sockaddr_storage *src)
+int bench_chain_fill(struct pierce_dp *dp, uint32_t n, uint32_t flows, uint32_t seed,
+		     struct sockaddr_storage *first, struct sockaddr_storage *src)
 {
 	uint32_t max = pierce_dp_leg_count(dp), s = seed ? seed : 0x9e3779b9u;
 	struct { uint32_t *v; size_t n, cap; } active = { 0 };
@@ -87,7 +87,7 @@ int bench_chain_fill(struct pierce_dp *dp, uint32_t n, uint32_t seed, struct soc
 	uint8_t family;
 	int err;
 
-	if (n == 0 || n > max)
+	if (n == 0 || n > max || flows == 0 || flows > n)
 		return -ERANGE;
 	err = pierce_dp_cfg_get(dp, &cfg);
 	if (err)
@@ -127,8 +127,9 @@ int bench_chain_fill(struct pierce_dp *dp, uint32_t n, uint32_t seed, struct soc
 	err = pierce_addr_from_sockaddr(src, &leg.src, &family, &leg.src_port_be);
 	if (!err)
 		err = pierce_addr_from_sockaddr(src, &leg.allow, &leg.allow_family, &leg.allow_port_be);
+	/* legs past the cycle point into it, but no frame is ever sent to them */
 	for (uint32_t i = 0; !err && i < n; i++) {
-		err = relay_of(&cfg, order[(i + 1) % n], &dst);
+		err = relay_of(&cfg, order[(i + 1) % flows], &dst);
 		if (!err)
 			err = pierce_addr_from_sockaddr(&dst, &leg.dst, &leg.dst_family, &port_be);
 		leg.dst_port_be = port_be;

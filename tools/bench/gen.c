@@ -144,7 +144,7 @@ int cmd_gen(int argc, char **argv)
 	if (a.spray_obj) {
 		err = bench_dp_open(bench_pin_dir, true, &dp);
 		if (!err)
-			err = spray_open(a.spray_obj, dp, frame, &spray, &tx_fd, &n_targets);
+			err = spray_open(a.spray_obj, dp, frame, &a.dst, &spray, &tx_fd, &n_targets);
 		if (err) {
 			log_err("bench: cannot load the sprayer %s: %s", a.spray_obj, strerror(-err));
 			goto out;

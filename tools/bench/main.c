@@ -49,23 +49,28 @@ int cmd_fill(int argc, char **argv)
 	struct sockaddr_storage first, src;
 	char fb[SA_STR_MAX], sb[SA_STR_MAX];
 	struct pierce_dp *dp = NULL;
-	uint64_t legs;
+	uint64_t legs, flows = 0;
 	int err;
 
-	if (argc != 2 || bench_parse_u64("legs", argv[1], (uint64_t)BENCH_N_ADDRS * BENCH_PORT_COUNT, &legs) || !legs) {
-		fprintf(stderr, "pierce-bench: usage: fill LEGS (1..%u)\n", BENCH_N_ADDRS * BENCH_PORT_COUNT);
+	if (argc < 2 || argc > 3 ||
+	    bench_parse_u64("legs", argv[1], (uint64_t)BENCH_N_ADDRS * BENCH_PORT_COUNT, &legs) || !legs ||
+	    (argc == 3 && (bench_parse_u64("flows", argv[2], legs, &flows) || !flows))) {
+		fprintf(stderr, "pierce-bench: usage: fill LEGS [FLOWS] (1..%u legs, 1..LEGS flows)\n",
+			BENCH_N_ADDRS * BENCH_PORT_COUNT);
 		return 2;
 	}
+	if (argc == 2)
+		flows = legs;
 	err = bench_dp_open(bench_pin_dir, true, &dp);
 	if (!err)
-		err = bench_chain_fill(dp, (uint32_t)legs, 1, &first, &src);
+		err = bench_chain_fill(dp, (uint32_t)legs, (uint32_t)flows, 1, &first, &src);
 	pierce_dp_close(dp);
 	if (err) {
 		log_err("bench: fill: %s", strerror(-err));
 		return 1;
 	}
-	printf("{\"legs\":%" PRIu64 ",\"first\":\"%s\",\"src\":\"%s\"}\n", legs, sa_format(&first, fb, sizeof(fb)),
-	       sa_format(&src, sb, sizeof(sb)));
+	printf("{\"legs\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"first\":\"%s\",\"src\":\"%s\"}\n", legs, flows,
+	       sa_format(&first, fb, sizeof(fb)), sa_format(&src, sb, sizeof(sb)));
 	return 0;
 }
 
@@ -115,11 +120,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pierce-bench [--pin-dir DIR] COMMAND\n"
 		   "  attach IFNAME    load and pin the benchmark data plane, attach it natively\n"
-		   "  fill LEGS        install a random cycle of LEGS legs (pinned data plane)\n"
+		   "  fill LEGS [FLOWS] install LEGS legs, FLOWS of them (default all) in a random cycle\n"
 		   "  touched          legs that forwarded packets\n"
 		   "  gen --ifname IF --dmac MAC --src IP:PORT --dst IP:PORT [--seconds S] [--spray OBJ]\n"
 		   "      [--relay-cpu N] [--relay-pid PID]   live-frame generator\n"
-		   "  testrun --prog reflector|pierce [--legs N] [--repeat R] [--ifname IF]\n");
+		   "  testrun --prog reflector|pierce [--legs N [--flows K]] [--repeat R] [--ifname IF]\n");
 }
 
 int main(int argc, char **argv)

@@ -15,17 +15,49 @@ struct spray {
 };
 
 struct targets {
-	uint32_t *v;
-	uint32_t n, cap;
+	uint32_t *v;     /* the legs on the cycle, in cycle order */
+	uint32_t *next;  /* legs[] index -> index of the leg its dst names; UINT32_MAX: none */
+	uint32_t n, cap, base, port_min, port_count;
 };
+
+/* The legs[] index of relay address addr4:port_be (IPv4, network order) in
+ * the benchmark's layout, or UINT32_MAX when it is none of the relay's. */
+static uint32_t index_of(const struct targets *t, const void *addr4, uint16_t port_be)
+{
+	uint32_t v, slot, port = ntohs(port_be);
+
+	memcpy(&v, addr4, 4);
+	slot = ntohl(v) - t->base;
+	if (port < t->port_min || port - t->port_min >= t->port_count || slot >= t->cap / t->port_count)
+		return UINT32_MAX;
+	return slot * t->port_count + (port - t->port_min);
+}
 
 static int collect(uint32_t index, const struct pierce_leg *leg, void *arg)
 {
 	struct targets *t = arg;
 
-	if (t->n >= t->cap)
+	if (index >= t->cap)
 		return -E2BIG;
-	t->v[t->n++] = index;
+	t->next[index] = leg->dst_family == PIERCE_AF_INET ? index_of(t, leg->dst.addr_be, leg->dst_port_be) : UINT32_MAX;
+	return 0;
+}
+
+/* The legs a frame sent to `first` goes through: follow dst from leg to leg
+ * until the walk comes back to first (bench_chain_fill's cycle). Resident
+ * legs off the cycle are not targets: with one flow, every frame hits one
+ * leg however many are installed. */
+static int walk_cycle(struct targets *t, uint32_t first)
+{
+	uint32_t i = first;
+
+	t->n = 0;
+	do {
+		if (i >= t->cap || t->next[i] == UINT32_MAX || t->n >= t->cap)
+			return -ENOENT;
+		t->v[t->n++] = i;
+		i = t->next[i];
+	} while (i != first);
 	return 0;
 }
 
@@ -49,8 +81,8 @@ static int check_layout(const struct pierce_cfg *cfg, uint32_t *base)
 	return 0;
 }
 
-int spray_open(const char *obj_path, struct pierce_dp *dp, const uint8_t eth[12], struct spray **out, int *prog_fd,
-	       uint32_t *n_targets)
+int spray_open(const char *obj_path, struct pierce_dp *dp, const uint8_t eth[12],
+	       const struct sockaddr_storage *first, struct spray **out, int *prog_fd, uint32_t *n_targets)
 {
 	struct targets t = { 0 };
 	struct spray_cfg sc;
@@ -72,17 +104,31 @@ int spray_open(const char *obj_path, struct pierce_dp *dp, const uint8_t eth[12]
 		return err;
 	}
 	t.cap = pierce_dp_leg_count(dp);
+	t.base = sc.addr_base;
+	t.port_min = cfg.port_min;
+	t.port_count = cfg.port_count;
 	t.v = malloc(sizeof(uint32_t) * t.cap);
+	t.next = malloc(sizeof(uint32_t) * t.cap);
 	s = calloc(1, sizeof(*s));
-	if (!t.v || !s) {
+	if (!t.v || !t.next || !s) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = pierce_dp_leg_foreach(dp, collect, &t);
-	if (!err && t.n == 0)
-		err = -ENOENT;
-	if (err)
+	if (first->ss_family != AF_INET || !t.port_count) {
+		err = -EINVAL;
 		goto out;
+	}
+	memset(t.next, 0xff, sizeof(uint32_t) * t.cap);
+	err = pierce_dp_leg_foreach(dp, collect, &t);
+	if (!err) {
+		const struct sockaddr_in *f = (const struct sockaddr_in *)first;
+
+		err = walk_cycle(&t, index_of(&t, &f->sin_addr, f->sin_port));
+	}
+	if (err) {
+		log_err("bench: spray: no cycle of legs through the --dst address");
+		goto out;
+	}
 	sc.n_targets = t.n;
 	sc.port_min = cfg.port_min;
 	sc.port_count = cfg.port_count;
@@ -125,6 +171,7 @@ int spray_open(const char *obj_path, struct pierce_dp *dp, const uint8_t eth[12]
 out:
 	free(ro);
 	free(t.v);
+	free(t.next);
 	spray_close(s);
 	return err;
 }

@@ -77,7 +77,8 @@ static int testrun_reflector(uint8_t *frame, int ifindex, int repeat, uint32_t *
 	return err;
 }
 
-static int testrun_pierce(uint8_t *frame, int ifindex, int repeat, uint32_t legs, uint64_t *touched, uint32_t *ns)
+static int testrun_pierce(uint8_t *frame, int ifindex, int repeat, uint32_t legs, uint32_t flows, uint64_t *touched,
+			  uint32_t *ns)
 {
 	static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 1 }, mac_b[6] = { 2, 0, 0, 0, 0, 2 };
 	struct sockaddr_storage first, src;
@@ -94,12 +95,12 @@ static int testrun_pierce(uint8_t *frame, int ifindex, int repeat, uint32_t legs
 		err = pierce_dp_cfg_set(dp, &cfg);
 	}
 	if (!err)
-		err = bench_chain_fill(dp, legs, 1, &first, &src);
+		err = bench_chain_fill(dp, legs, flows, 1, &first, &src);
 	if (!err)
 		err = bench_frame(frame, BENCH_FRAME_LEN, mac_a, mac_b, &src, &first);
 	/* one pass over the cycle first: every leg resolves its next hop once */
-	if (!err && legs > 1)
-		err = run(pierce_dp_prog_fd(dp), frame, BENCH_FRAME_LEN, ifindex, (int)(legs / TR_CALLS + 1), ns);
+	if (!err && flows > 1)
+		err = run(pierce_dp_prog_fd(dp), frame, BENCH_FRAME_LEN, ifindex, (int)(flows / TR_CALLS + 1), ns);
 	if (!err)
 		err = run(pierce_dp_prog_fd(dp), frame, BENCH_FRAME_LEN, ifindex, repeat, ns);
 	if (!err)
@@ -112,11 +113,12 @@ int cmd_testrun(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "prog", required_argument, NULL, 'p' }, { "legs", required_argument, NULL, 'l' },
-		{ "repeat", required_argument, NULL, 'r' }, { "ifname", required_argument, NULL, 'i' }, { 0 },
+		{ "repeat", required_argument, NULL, 'r' }, { "ifname", required_argument, NULL, 'i' },
+		{ "flows", required_argument, NULL, 'f' }, { 0 },
 	};
 	uint8_t frame[BENCH_FRAME_LEN];
 	const char *prog = NULL, *ifname = "lo";
-	uint64_t legs = 1, repeat = 1000000, touched = 0;
+	uint64_t legs = 1, flows = 0, repeat = 1000000, touched = 0;
 	uint32_t ns = 0;
 	int c, ifindex, err;
 
@@ -128,6 +130,10 @@ int cmd_testrun(int argc, char **argv)
 		case 'i': ifname = optarg; break;
 		case 'l':
 			if (bench_parse_u64("--legs", optarg, (uint64_t)BENCH_N_ADDRS * BENCH_PORT_COUNT, &legs) || !legs)
+				return 2;
+			break;
+		case 'f':
+			if (bench_parse_u64("--flows", optarg, (uint64_t)BENCH_N_ADDRS * BENCH_PORT_COUNT, &flows) || !flows)
 				return 2;
 			break;
 		case 'r':
@@ -143,6 +149,12 @@ int cmd_testrun(int argc, char **argv)
 		fprintf(stderr, "pierce-bench: testrun needs --prog reflector|pierce\n");
 		return 2;
 	}
+	if (!flows)
+		flows = legs;
+	if (flows > legs) {
+		fprintf(stderr, "pierce-bench: testrun: --flows %" PRIu64 " is more than --legs %" PRIu64 "\n", flows, legs);
+		return 2;
+	}
 	ifindex = (int)if_nametoindex(ifname);
 	if (!ifindex) {
 		fprintf(stderr, "pierce-bench: testrun: no interface %s\n", ifname);
@@ -151,12 +163,13 @@ int cmd_testrun(int argc, char **argv)
 	if (!strcmp(prog, "reflector"))
 		err = testrun_reflector(frame, ifindex, (int)repeat, &ns);
 	else
-		err = testrun_pierce(frame, ifindex, (int)repeat, (uint32_t)legs, &touched, &ns);
+		err = testrun_pierce(frame, ifindex, (int)repeat, (uint32_t)legs, (uint32_t)flows, &touched, &ns);
 	if (err) {
 		log_err("bench: testrun %s: %s", prog, strerror(-err));
 		return 1;
 	}
-	printf("{\"prog\":\"%s\",\"legs\":%" PRIu64 ",\"repeat\":%" PRIu64 ",\"ns_per_pkt\":%u,\"legs_touched\":%" PRIu64 "}\n",
-	       prog, !strcmp(prog, "pierce") ? legs : 0, repeat, ns, touched);
+	printf("{\"prog\":\"%s\",\"legs\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"repeat\":%" PRIu64
+	       ",\"ns_per_pkt\":%u,\"legs_touched\":%" PRIu64 "}\n",
+	       prog, !strcmp(prog, "pierce") ? legs : 0, !strcmp(prog, "pierce") ? flows : 0, repeat, ns, touched);
 	return 0;
 }
