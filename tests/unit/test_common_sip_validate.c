@@ -152,6 +152,25 @@ static void test_content_type(void **state)
 		   "--XX\r\nContent-Type: text/plain\r\n\r\nHello\r\n--XX\r\nc: text/plain\r\n\r\n"
 		   "Content-Type: not a header\r\n--XX--\r\n"),
 	       0);
+	/* a line that starts with the delimiter but goes on: libosip2 reads the rest
+	 * as part headers ("--XX9Content-Type:" then a second Content-Type leaked) */
+	expect(REQ("Content-Type: multipart/mixed;boundary=XX\r\nContent-Length: 57\r\n\r\n"
+		   "--XX9content-Type: \r\nContent-Type: text/plain\r\n\r\n--XX--\r\n"),
+	       400);
+	/* a bare CR in a part header: libosip2 splits the line there */
+	expect(REQ("Content-Type: multipart/mixed;boundary=XX\r\nContent-Length: 53\r\n\r\n"
+		   "--XX\r\nContent-Type: a/b\rcontent-type: c/d\r\n\r\n--XX--\r\n"),
+	       400);
+	/* the boundary quoted; lines starting with another "--" are content */
+	expect(REQ("Content-Type: multipart/mixed;boundary=\"a b\"\r\nContent-Length: 67\r\n\r\n"
+		   "--a b\r\nContent-Type: text/plain\r\n\r\n--XX\r\nContent-Type: x\r\n--a b--\r\n"),
+	       0);
+	/* multipart without a boundary, or with one longer than RFC 2046's 70 */
+	expect(REQ("Content-Type: multipart/mixed\r\nContent-Length: 0\r\n\r\n"), 400);
+	expect(REQ("Content-Type: multipart/mixed;boundary="
+		   "12345678901234567890123456789012345678901234567890123456789012345678901\r\n"
+		   "Content-Length: 0\r\n\r\n"),
+	       400);
 #undef REQ
 	/* a response with it is dropped, never answered */
 	assert_int_equal(check("SIP/2.0 200 OK\r\n" HDRS("INVITE") "Content-Type: application/sd;x: 0\r\n\r\n", &v),

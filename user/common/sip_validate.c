@@ -116,20 +116,34 @@ bool sip_scheme_supported(const char *uri, size_t len)
 }
 
 /* *( ";" token [ "=" ( token / host / quoted-string ) ] ) */
-static int check_params(struct span *s, struct sip_verdict *v, const char *what)
+/* ";" name [ "=" value ] list. `want`, when given, names a parameter whose
+ * value (without quotes) goes to *val; val->p stays NULL when it is absent. */
+static int check_params_get(struct span *s, struct sip_verdict *v, const char *what, const char *want,
+			    struct span *val)
 {
 	while (s->p < s->end && *s->p == ';') {
+		const char *name;
+		size_t nlen;
+
 		s->p++;
 		skip_lws(s);
-		if (!skip_token(s))
+		name = s->p;
+		nlen = skip_token(s);
+		if (!nlen)
 			return fail(v, 400, what);
 		skip_lws(s);
 		if (s->p < s->end && *s->p == '=') {
+			bool wanted = want && nlen == strlen(want) && !strncasecmp(name, want, nlen);
+			const char *vstart;
+
 			s->p++;
 			skip_lws(s);
+			vstart = s->p;
 			if (s->p < s->end && *s->p == '"') {
 				if (!skip_quoted(s))
 					return fail(v, 400, "Unterminated quoted string");
+				if (wanted)
+					*val = (struct span){ vstart + 1, s->p - 1 };
 			} else {
 				const char *start = s->p;
 
@@ -141,11 +155,18 @@ static int check_params(struct span *s, struct sip_verdict *v, const char *what)
 				}
 				if (s->p == start)
 					return fail(v, 400, what);
+				if (wanted)
+					*val = (struct span){ start, s->p };
 			}
 			skip_lws(s);
 		}
 	}
 	return 0;
+}
+
+static int check_params(struct span *s, struct sip_verdict *v, const char *what)
+{
+	return check_params_get(s, v, what, NULL, NULL);
 }
 
 /* name-addr / addr-spec with params; a list when the header allows several. */
@@ -406,7 +427,7 @@ static size_t header_block_len(const char *buf, size_t len)
 
 /* m-type "/" m-subtype *( ";" m-parameter ): libosip2 garbles what does not match
  * when it serialises the message again. */
-static int check_content_type(struct span s, bool *multipart, struct sip_verdict *v)
+static int check_content_type(struct span s, bool *multipart, struct span *boundary, struct sip_verdict *v)
 {
 	const char *type = s.p;
 	size_t tlen = skip_token(&s);
@@ -417,21 +438,29 @@ static int check_content_type(struct span s, bool *multipart, struct sip_verdict
 	if (!skip_token(&s))
 		return fail(v, 400, "Bad Content-Type");
 	skip_lws(&s);
-	if (check_params(&s, v, "Bad Content-Type parameter"))
+	*boundary = (struct span){ NULL, NULL };
+	if (check_params_get(&s, v, "Bad Content-Type parameter", "boundary", boundary))
 		return -EBADMSG;
 	if (s.p != s.end)
 		return fail(v, 400, "Bad Content-Type");
 	*multipart = tlen == 9 && !strncasecmp(type, "multipart", 9);
+	if (*multipart && (!boundary->p || boundary->end - boundary->p < 1 || boundary->end - boundary->p > 70))
+		return fail(v, 400, "Multipart body without a usable boundary"); /* RFC 2046: 1..70 characters */
 	return 0;
 }
 
 /*
  * libosip2 5.3 leaks the first Content-Type of a multipart part that has two
  * (osip_body_parse_mime): refuse such parts so a peer cannot grow our memory.
- * A part's headers follow a line starting with "--" up to the empty line.
+ * A part's headers follow a delimiter line, "--" boundary, up to the empty
+ * line. libosip2 finds a delimiter as "--" boundary at a line start whatever
+ * follows it, and takes the rest of that line as part headers, so a line
+ * that starts with the delimiter must be exactly it, or the close delimiter
+ * (RFC 2046 allows trailing white space, which libosip2 would misread too).
  */
-static int check_multipart_parts(const char *p, const char *end, struct sip_verdict *v)
+static int check_multipart_parts(const char *p, const char *end, struct span boundary, struct sip_verdict *v)
 {
+	size_t blen = (size_t)(boundary.end - boundary.p);
 	bool in_headers = false;
 	unsigned ctypes = 0;
 
@@ -439,14 +468,27 @@ static int check_multipart_parts(const char *p, const char *end, struct sip_verd
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
 		struct span line = { p, le };
+		size_t llen;
 
 		if (le > p && le[-1] == '\r')
 			line.end--;
-		if (line.end - line.p >= 2 && line.p[0] == '-' && line.p[1] == '-') {
-			in_headers = true;
-			ctypes = 0;
+		llen = (size_t)(line.end - line.p);
+		if (llen >= 2 + blen && line.p[0] == '-' && line.p[1] == '-' && !memcmp(line.p + 2, boundary.p, blen)) {
+			size_t rest = llen - 2 - blen;
+
+			if (rest == 2 && line.p[2 + blen] == '-' && line.p[3 + blen] == '-') {
+				in_headers = false; /* the close delimiter */
+			} else if (rest == 0) {
+				in_headers = true;
+				ctypes = 0;
+			} else {
+				return fail(v, 400, "Malformed multipart delimiter line");
+			}
 		} else if (in_headers && line.p == line.end) {
 			in_headers = false;
+		} else if (in_headers && memchr(line.p, '\r', llen)) {
+			/* libosip2 ends a part header line at a bare CR too */
+			return fail(v, 400, "Bare CR in a multipart part header");
 		} else if (in_headers && *line.p != ' ' && *line.p != '\t') { /* not a folded line */
 			const char *name = line.p;
 			size_t nlen = skip_token(&line);
@@ -469,6 +511,7 @@ struct header_state {
 	unsigned seen[H__N];
 	unsigned long content_length;
 	bool multipart;
+	struct span boundary;          /* of a multipart Content-Type, in the message */
 };
 
 static int check_header(const struct span *line, const struct start_line *sl, struct header_state *hs,
@@ -518,7 +561,7 @@ static int check_header(const struct span *line, const struct start_line *sl, st
 	case H_CALLID:
 		return s.p < s.end ? 0 : fail(v, 400, "Empty Call-ID");
 	case H_CTYPE:
-		return check_content_type(s, &hs->multipart, v);
+		return check_content_type(s, &hs->multipart, &hs->boundary, v);
 	default:
 		break;
 	}
@@ -583,7 +626,7 @@ int sip_validate(const char *buf, size_t len, struct sip_verdict *v)
 	} else {
 		v->msg_len = len;
 	}
-	if (hs.multipart && check_multipart_parts(buf + v->hdr_len, buf + v->msg_len, v)) {
+	if (hs.multipart && check_multipart_parts(buf + v->hdr_len, buf + v->msg_len, hs.boundary, v)) {
 		if (!v->is_request)
 			v->status = 0;
 		return -EBADMSG;
