@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bencode.h"
@@ -182,6 +183,37 @@ static void test_encode_limit(void **state)
 	bencode_buf_free(&b);
 }
 
+/* The caller's buffer: filled in place, never grown past its size (ASan
+ * would catch a write beyond mem), never freed; truncate takes back a part
+ * and its error. */
+static void test_encode_fixed(void **state)
+{
+	char *mem = malloc(16);
+	struct bencode_buf b;
+	size_t mark;
+
+	assert_non_null(mem);
+	bencode_buf_init_fixed(&b, mem, 16);
+	bencode_put_dict(&b);
+	mark = b.len;
+	bencode_put_kv_str(&b, "result", "ok");
+	assert_int_equal(b.err, 0);
+	assert_ptr_equal(b.data, mem);
+	bencode_put_kv_str(&b, "error-reason", "too long for the buffer");
+	assert_int_equal(b.err, -E2BIG);
+	assert_true(b.len <= 16);
+	bencode_buf_truncate(&b, mark);
+	assert_int_equal(b.err, 0);
+	bencode_put_kv_int(&b, "n", 1);
+	bencode_put_end(&b);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.len, 8);
+	assert_memory_equal(mem, "d1:ni1ee", 8);
+	bencode_buf_free(&b); /* leaves mem to its owner */
+	assert_null(b.data);
+	free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_encode_roundtrip),
 		cmocka_unit_test(test_encode_numbers),
 		cmocka_unit_test(test_encode_limit),
+		cmocka_unit_test(test_encode_fixed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -620,6 +620,124 @@ static void test_ports_per_address(void **state)
 		assert_int_equal(per_addr[i], 2); /* the most free address first: an even spread */
 }
 
+/* The UDP payload that fits one 1500-byte IPv6 packet: a larger reply is
+ * sent as IP fragments, which cost both ends and get lost together. */
+#define MTU_PAYLOAD (1500 - 40 - 8)
+
+/* The reply to the raw request, its length; the reply in out. */
+static size_t raw_reply(const char *cookie, const char *bencoded, uint64_t now, char *out, size_t size)
+{
+	char *reply;
+	size_t len;
+	int n = snprintf(req, sizeof(req), "%s %s", cookie, bencoded);
+
+	assert_int_equal(ng_process(&R, req, (size_t)n, &proxy, now, &reply, &len), 0);
+	assert_true(len < size);
+	memcpy(out, reply, len);
+	out[len] = '\0';
+	free(reply);
+	return len;
+}
+
+/* A one-media call at its largest (IPv6 everywhere, tags and call-id of
+ * the lengths SIP stacks use, every leg latched with 64-bit counters):
+ * its delete reply fits one packet, and still carries what Kamailio and
+ * OpenSIPS read from it: the result, the tags with their media and the
+ * totals. */
+static void test_delete_reply_fits_mtu(void **state)
+{
+	static const char sdp6[] = "v=0\r\no=a 1 1 IN IP6 2001:db8:ffff:ffff:ffff:ffff:ffff:10\r\ns=-\r\n"
+				   "c=IN IP6 2001:db8:ffff:ffff:ffff:ffff:ffff:10\r\nt=0 0\r\n"
+				   "m=audio 40000 RTP/AVP 0\r\n";
+	static const char cid[] = "3848276298220188511-1234567890abcdef@2001:db8:ffff:ffff:ffff:ffff:ffff:1";
+	static const char ta[] = "as7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
+	static const char tb[] = "bs7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d";
+	static char text[70000];
+	char offer[4096], answer[4096], del[1024];
+	struct bencode_tree t = { .nodes = pool, .cap = 4096 };
+	const struct bencode_node *root, *tags, *side, *tot;
+	struct call *c;
+	size_t len;
+	long long v;
+
+	snprintf(offer, sizeof(offer),
+		 "d7:command5:offer7:call-id%zu:%s8:from-tag%zu:%s3:sdp%s14:address family3:IP6"
+		 "13:received-froml3:IP638:2001:db8:ffff:ffff:ffff:ffff:ffff:fffeee",
+		 strlen(cid), cid, strlen(ta), ta, bstr(sdp6));
+	raw_reply("7_1", offer, 100 * SEC, text, sizeof(text));
+	if (!strstr(text, "6:result2:ok"))
+		fail_msg("%s", text);
+	snprintf(answer, sizeof(answer),
+		 "d7:command6:answer7:call-id%zu:%s8:from-tag%zu:%s6:to-tag%zu:%s3:sdp%s"
+		 "13:received-froml3:IP638:2001:db8:ffff:ffff:ffff:ffff:ffff:fffdee",
+		 strlen(cid), cid, strlen(ta), ta, strlen(tb), tb, bstr(sdp6));
+	raw_reply("7_2", answer, 101 * SEC, text, sizeof(text));
+	if (!strstr(text, "6:result2:ok"))
+		fail_msg("%s", text);
+	c = call_find(&R.calls, cid);
+	assert_non_null(c);
+	for (int s = 0; s < 2; s++) {
+		for (int k = 0; k < 2; k++) {
+			struct pierce_leg *l = side_leg(cid, s, k);
+
+			l->flags |= PIERCE_LEG_LATCHED;
+			l->allow_port_be = htons(65535);
+			l->packets = 123456789012345ULL;
+			l->bytes = 12345678901234567ULL;
+			l->last_seen_ns = 102 * SEC;
+		}
+	}
+	snprintf(del, sizeof(del),
+		 "d7:command6:delete7:call-id%zu:%s8:from-tag%zu:%s6:to-tag%zu:%s"
+		 "13:received-froml3:IP638:2001:db8:ffff:ffff:ffff:ffff:ffff:fffee12:delete delayi0ee",
+		 strlen(cid), cid, strlen(ta), ta, strlen(tb), tb);
+	len = raw_reply("18446744073709551615_9", del, 103 * SEC, text, sizeof(text));
+	print_message("delete reply of a one-media call: %zu bytes\n", len);
+	assert_true(len <= MTU_PAYLOAD);
+	root = NULL;
+	assert_int_equal(bencode_decode(&t, strchr(text, ' ') + 1, len - (size_t)(strchr(text, ' ') + 1 - text),
+					(struct bencode_node **)&root), 0);
+	assert_string_equal(str(root, "result"), "ok");
+	tags = bencode_dict_get(root, "tags");
+	for (int s = 0; s < 2; s++) {
+		const struct bencode_node *stream;
+
+		side = bencode_dict_get(tags, s ? tb : ta);
+		assert_non_null(side);
+		stream = bencode_dict_get(bencode_dict_get(side, "medias")->child, "streams")->child;
+		assert_non_null(stream);
+		assert_int_equal(bencode_dict_get_int(bencode_dict_get(stream, "stats"), "packets", &v), 0);
+		assert_int_equal(v, 123456789012345LL);
+	}
+	tot = bencode_dict_get(bencode_dict_get(root, "totals"), "RTP");
+	assert_int_equal(bencode_dict_get_int(tot, "packets", &v), 0);
+	assert_int_equal(v, 2 * 123456789012345LL);
+	assert_null(call_find(&R.calls, cid));
+
+	/* three media do not fit with their streams: the totals still go, in one packet */
+	snprintf(offer, sizeof(offer), "v=0\r\no=a 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		 "m=audio 4000 RTP/AVP 0\r\nm=video 4002 RTP/AVP 96\r\nm=audio 4004 RTP/AVP 0\r\n");
+	snprintf(answer, sizeof(answer), "d7:command5:offer7:call-id%zu:%s8:from-tag%zu:%s3:sdp%se",
+		 strlen(cid), cid, strlen(ta), ta, bstr(offer));
+	raw_reply("7_3", answer, 104 * SEC, text, sizeof(text));
+	if (!strstr(text, "6:result2:ok"))
+		fail_msg("%s", text);
+	for (int i = 0; i < 3; i++) {
+		c = call_find(&R.calls, cid);
+		legs[relay_leg_index(&R, c->media[i].addr[0], c->media[i].port[0])].packets = 1000000000000ULL;
+		legs[relay_leg_index(&R, c->media[i].addr[0], c->media[i].port[0])].flags |= PIERCE_LEG_LATCHED;
+	}
+	len = raw_reply("18446744073709551615_10", del, 105 * SEC, text, sizeof(text));
+	print_message("delete reply of a three-media call: %zu bytes\n", len);
+	assert_true(len <= MTU_PAYLOAD);
+	assert_int_equal(bencode_decode(&t, strchr(text, ' ') + 1, len - (size_t)(strchr(text, ' ') + 1 - text),
+					(struct bencode_node **)&root), 0);
+	assert_string_equal(str(root, "result"), "ok");
+	assert_int_equal(bencode_dict_get_int(bencode_dict_get(bencode_dict_get(root, "totals"), "RTP"), "packets", &v),
+			 0);
+	assert_int_equal(v, 3000000000000LL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +749,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_callee_closed_until_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reinstall_keeps_latch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ports_per_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_reply_fits_mtu, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,7 @@ int ngb_build_request(char *buf, size_t size, const char *cookie, enum ngb_cmd c
 	snprintf(callid, sizeof(callid), "ngbench-%llu", (unsigned long long)id);
 	snprintf(from, sizeof(from), "ft%llu", (unsigned long long)id);
 	snprintf(to, sizeof(to), "tt%llu", (unsigned long long)id);
-	bencode_buf_init(&b, size);
+	bencode_buf_init_fixed(&b, buf, size); /* in place: no allocation per request */
 	bencode_put_raw(&b, cookie, strlen(cookie));
 	bencode_put_raw(&b, " ", 1);
 	bencode_put_dict(&b);
@@ -78,12 +78,7 @@ int ngb_build_request(char *buf, size_t size, const char *cookie, enum ngb_cmd c
 		bencode_put_kv_str(&b, "to-tag", to);
 	bencode_put_kv_str(&b, "command", ngb_cmd_names[cmd]);
 	bencode_put_end(&b);
-	if (b.err) {
-		ret = b.err;
-		goto out;
-	}
-	memcpy(buf, b.data, b.len);
-	ret = (int)b.len;
+	ret = b.err ? b.err : (int)b.len;
 out:
 	bencode_buf_free(&b);
 	return ret;

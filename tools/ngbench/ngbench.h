@@ -15,7 +15,8 @@
 #include <sys/socket.h>
 
 #define NGB_MAX_WINDOW 4096
-#define NGB_MSG_MAX 65536         /* one request or reply datagram */
+#define NGB_MSG_MAX 65536         /* one reply datagram */
+#define NGB_REQ_MAX 2048          /* one request (ours are about 600 bytes) */
 #define NGB_LAT_SAMPLES (1u << 20) /* latency samples kept per command */
 
 enum ngb_cmd { NGB_OFFER = 0, NGB_ANSWER, NGB_DELETE, NGB_NCMDS };
@@ -48,6 +49,8 @@ struct ngb_result {
 	uint64_t ok[NGB_NCMDS];
 	uint64_t errors[NGB_NCMDS];   /* replies with result "error" or unparseable */
 	uint64_t timeouts[NGB_NCMDS];
+	uint64_t reply_bytes[NGB_NCMDS];     /* sum over the replies read for a request in flight */
+	uint64_t reply_bytes_max[NGB_NCMDS];
 	uint64_t stale;               /* replies for no request in flight (late, duplicate) */
 	uint64_t send_failures;
 	char first_error[160];        /* the first error-reason seen, for the report */

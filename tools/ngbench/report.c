@@ -105,14 +105,18 @@ void ngb_report_json(const struct ngb_cfg *cfg, struct ngb_result *res, FILE *ou
 	fprintf(out, ",\n \"commands\": {");
 	for (i = 0; i < NGB_NCMDS; i++) {
 		const struct ngb_lat *l = &res->lat[i];
+		uint64_t replies = res->ok[i] + res->errors[i];
 
 		fprintf(out,
 			"%s\n  \"%s\": {\"sent\": %llu, \"ok\": %llu, \"errors\": %llu, \"timeouts\": %llu, "
-			"\"latency_us\": {\"p50\": %u, \"p90\": %u, \"p99\": %u, \"max\": %u}}",
+			"\"latency_us\": {\"p50\": %u, \"p90\": %u, \"p99\": %u, \"max\": %u}, "
+			"\"reply_bytes\": {\"mean\": %llu, \"max\": %llu}}",
 			i ? "," : "", ngb_cmd_names[i], (unsigned long long)res->sent[i],
 			(unsigned long long)res->ok[i], (unsigned long long)res->errors[i],
 			(unsigned long long)res->timeouts[i], pct(l, 50), pct(l, 90), pct(l, 99),
-			l->n ? l->us[l->n - 1] : 0);
+			l->n ? l->us[l->n - 1] : 0,
+			(unsigned long long)(replies ? res->reply_bytes[i] / replies : 0),
+			(unsigned long long)res->reply_bytes_max[i]);
 	}
 	fprintf(out, "\n }\n}\n");
 }

@@ -255,9 +255,26 @@ void bencode_buf_init(struct bencode_buf *b, size_t limit)
 	b->limit = limit;
 }
 
+void bencode_buf_init_fixed(struct bencode_buf *b, char *mem, size_t size)
+{
+	memset(b, 0, sizeof(*b));
+	b->data = mem;
+	b->cap = size;
+	b->limit = size;
+	b->borrowed = true;
+}
+
+void bencode_buf_truncate(struct bencode_buf *b, size_t len)
+{
+	if (len < b->len)
+		b->len = len;
+	b->err = 0;
+}
+
 void bencode_buf_free(struct bencode_buf *b)
 {
-	free(b->data);
+	if (!b->borrowed)
+		free(b->data);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -269,7 +286,7 @@ void bencode_put_raw(struct bencode_buf *b, const void *p, size_t len)
 		b->err = -E2BIG;
 		return;
 	}
-	if (b->len + len > b->cap) {
+	if (b->len + len > b->cap) { /* never for a borrowed buffer: cap == limit */
 		size_t cap = b->cap ? b->cap : 256;
 		char *d;
 

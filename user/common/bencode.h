@@ -60,9 +60,16 @@ struct bencode_buf {
 	size_t cap;
 	size_t limit;                /* the buffer never grows past this */
 	int err;                     /* 0 or -ENOMEM / -E2BIG */
+	bool borrowed;               /* data is the caller's: never reallocated or freed */
 };
 
 void bencode_buf_init(struct bencode_buf *b, size_t limit);
+/* Encodes into the caller's mem[0..size) (no allocation: a hot path's
+ * reply buffer); past size is -E2BIG. bencode_buf_free leaves mem alone. */
+void bencode_buf_init_fixed(struct bencode_buf *b, char *mem, size_t size);
+/* Drops what was written after `len` and the sticky error, so a reply
+ * part that failed or overflowed can be replaced by an error reply. */
+void bencode_buf_truncate(struct bencode_buf *b, size_t len);
 void bencode_buf_free(struct bencode_buf *b);
 void bencode_put_raw(struct bencode_buf *b, const void *p, size_t len);
 void bencode_put_str(struct bencode_buf *b, const void *s, size_t len);

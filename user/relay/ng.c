@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "relay/ng_internal.h"
+#include "relay/ng_server.h"
 #include "sockaddr.h"
 
 #define NG_MAX_NODES 2048
@@ -260,17 +261,19 @@ static enum ng_cmd lookup_cmd(const struct bencode_node *n)
 	return NG_CMD_UNKNOWN;
 }
 
-/* Runs one request and writes the whole reply dictionary. */
-static void dispatch(struct relay *r, const struct bencode_node *root, uint64_t now_ns, struct bencode_buf *reply,
-		     enum ng_cmd *cmd_out)
+/* Runs one request and writes the whole reply dictionary into reply. The
+ * handler writes its members straight into it; when it fails (or they do
+ * not fit) they are cut off again and the error goes in their place. */
+static void dispatch(struct relay *r, const struct bencode_node *root, uint64_t now_ns, struct bencode_buf *reply)
 {
-	struct bencode_buf body;
 	enum ng_outcome outcome = NG_ERROR;
 	enum ng_cmd cmd = NG_CMD_UNKNOWN;
 	char err[NG_ERR_MAX] = "";
 	struct ng_req q;
+	size_t body;
 
-	bencode_buf_init(&body, NG_REPLY_MAX);
+	bencode_put_dict(reply);
+	body = reply->len;
 	if (!root || root->type != BENCODE_DICT) {
 		snprintf(err, sizeof(err), "Message is not a dictionary");
 	} else if (!ng_key(root, "command")) {
@@ -278,15 +281,16 @@ static void dispatch(struct relay *r, const struct bencode_node *root, uint64_t 
 	} else if ((cmd = lookup_cmd(ng_key(root, "command"))) == NG_CMD_UNKNOWN) {
 		snprintf(err, sizeof(err), "Unrecognized command");
 	} else if (!ng_parse_req(&q, root, err)) {
-		outcome = handlers[cmd](r, &q, now_ns, &body, err);
-		if (outcome == NG_OK && body.err) {
+		outcome = handlers[cmd](r, &q, now_ns, reply, err);
+		/* room for the result that follows, so the reply never ends cut */
+		if (outcome == NG_OK && (reply->err || reply->limit - reply->len < NG_RESULT_ROOM)) {
 			outcome = NG_ERROR;
 			snprintf(err, sizeof(err), "Reply too large");
 		}
 	}
-	bencode_put_dict(reply);
+	if (outcome != NG_OK)
+		bencode_buf_truncate(reply, body);
 	if (outcome == NG_OK) {
-		bencode_put_raw(reply, body.data, body.len);
 		bencode_put_kv_str(reply, "result", cmd == NG_CMD_PING ? "pong" : "ok");
 	} else if (outcome == NG_LOAD_LIMIT) {
 		bencode_put_kv_str(reply, "result", "load limit");
@@ -299,12 +303,10 @@ static void dispatch(struct relay *r, const struct bencode_node *root, uint64_t 
 	if (outcome != NG_OK)
 		log_debug("ng %s: %s", ng_cmd_name(cmd), err);
 	r->cnt.ng[cmd][outcome]++;
-	*cmd_out = cmd;
-	bencode_buf_free(&body);
 }
 
-int ng_process(struct relay *r, const char *msg, size_t len, const struct sockaddr_storage *from, uint64_t now_ns,
-	       char **reply, size_t *reply_len)
+int ng_process_into(struct relay *r, const char *msg, size_t len, const struct sockaddr_storage *from,
+		    uint64_t now_ns, char *reply, size_t size, size_t *reply_len)
 {
 	/* one request at a time (one event loop): the pool is reused, not
 	 * allocated and zeroed per datagram (128 KiB, past malloc's mmap line) */
@@ -315,11 +317,9 @@ int ng_process(struct relay *r, const char *msg, size_t len, const struct sockad
 	char cookie[COOKIE_MAX + 1];
 	const char *sp = memchr(msg, ' ', len < COOKIE_MAX + 1 ? len : COOKIE_MAX + 1);
 	const char *cached;
-	enum ng_cmd cmd;
 	size_t clen;
-	int err = 0;
+	int err;
 
-	*reply = NULL;
 	*reply_len = 0;
 	if (!sp || sp == msg) {
 		r->cnt.ng_malformed++; /* without a cookie there is nobody to answer */
@@ -337,14 +337,15 @@ int ng_process(struct relay *r, const char *msg, size_t len, const struct sockad
 	cached = cookie_cache_get(&r->cookies, from, cookie, now_ns, reply_len);
 	if (cached) {
 		r->cnt.ng_retransmits++;
-		*reply = malloc(*reply_len);
-		if (!*reply)
-			return -ENOMEM;
-		memcpy(*reply, cached, *reply_len);
+		if (*reply_len > size) {
+			*reply_len = 0;
+			return -E2BIG;
+		}
+		memcpy(reply, cached, *reply_len);
 		return 0;
 	}
 	tree.nodes = node_pool; /* the decoder clears each node it takes */
-	bencode_buf_init(&out, NG_REPLY_MAX + COOKIE_MAX + 64);
+	bencode_buf_init_fixed(&out, reply, size);
 	bencode_put_raw(&out, cookie, clen);
 	bencode_put_raw(&out, " ", 1);
 	err = bencode_decode(&tree, sp + 1, len - clen - 1, &root);
@@ -357,19 +358,30 @@ int ng_process(struct relay *r, const char *msg, size_t len, const struct sockad
 		bencode_put_kv_str(&out, "result", "error");
 		bencode_put_kv_str(&out, "error-reason", why);
 		bencode_put_end(&out);
-		err = 0;
 	} else {
-		dispatch(r, root, now_ns, &out, &cmd);
+		dispatch(r, root, now_ns, &out);
 	}
-	if (out.err) {
-		err = out.err;
-		goto out;
+	err = out.err;
+	if (!err) {
+		cookie_cache_put(&r->cookies, from, cookie, out.data, out.len, now_ns);
+		*reply_len = out.len;
 	}
-	cookie_cache_put(&r->cookies, from, cookie, out.data, out.len, now_ns);
-	*reply = out.data;
-	*reply_len = out.len;
-	out.data = NULL;
-out:
 	bencode_buf_free(&out);
 	return err;
+}
+
+int ng_process(struct relay *r, const char *msg, size_t len, const struct sockaddr_storage *from, uint64_t now_ns,
+	       char **reply, size_t *reply_len)
+{
+	static char buf[NG_REPLY_BUF];
+	int err = ng_process_into(r, msg, len, from, now_ns, buf, sizeof(buf), reply_len);
+
+	*reply = NULL;
+	if (err)
+		return err;
+	*reply = malloc(*reply_len);
+	if (!*reply)
+		return -ENOMEM;
+	memcpy(*reply, buf, *reply_len);
+	return 0;
 }

@@ -28,13 +28,14 @@ static void put_endpoint(struct bencode_buf *out, const char *key, const struct 
 	bencode_put_end(out);
 }
 
-static void put_stats(struct bencode_buf *out, const char *key, uint64_t packets, uint64_t bytes)
+static void put_stats(struct bencode_buf *out, const char *key, uint64_t packets, uint64_t bytes, bool errors)
 {
 	bencode_put_cstr(out, key);
 	bencode_put_dict(out);
 	bencode_put_kv_int(out, "packets", (long long)packets);
 	bencode_put_kv_int(out, "bytes", (long long)bytes);
-	bencode_put_kv_int(out, "errors", 0);
+	if (errors) /* always 0: the data plane drops, it does not count errors per stream */
+		bencode_put_kv_int(out, "errors", 0);
 	bencode_put_end(out);
 }
 
@@ -42,110 +43,170 @@ struct totals {
 	uint64_t packets[2], bytes[2]; /* [0] RTP, [1] RTCP */
 };
 
-static void put_stream(struct relay *r, const struct call *c, const struct call_media *m, int s, int k,
-		       struct bencode_buf *out, struct totals *t)
+/* How much of a call's streams a reply shows (see ng_put_call). */
+enum detail { DETAIL_FULL, DETAIL_COMPACT, DETAIL_TOTALS };
+
+/* A side's RTP and RTCP legs (consecutive entries): one read where the
+ * data plane can; have[k] says whether leg k was read. */
+static void read_legs(struct relay *r, uint32_t first, struct pierce_leg leg[2], bool have[2])
+{
+	if (r->dp.legs_read && !r->dp.legs_read(r->dp.ctx, first, leg, 2)) {
+		have[0] = have[1] = true;
+		return;
+	}
+	for (int k = 0; k < 2; k++)
+		have[k] = !r->dp.leg_get(r->dp.ctx, first + (uint32_t)k, &leg[k]);
+}
+
+static void put_stream(struct relay *r, const struct call_media *m, int s, int k, const struct pierce_leg *leg,
+		       bool have, enum detail d, struct bencode_buf *out)
 {
 	uint16_t port = (uint16_t)(m->port[s] + k);
-	struct sockaddr_storage adv;
-	struct pierce_leg leg;
-	bool have = !r->dp.leg_get(r->dp.ctx, relay_leg_index(r, m->addr[s], port), &leg);
-
+	bool latched = have && (leg->flags & PIERCE_LEG_LATCHED);
+	struct sockaddr_storage adv, seen;
 	char ip[SA_STR_MAX];
 
 	call_addr_get(&m->dest[s], &adv);
+	if (adv.ss_family && k)
+		sa_set_port(&adv, m->dest_rtcp[s]);
+	if (!latched || pierce_addr_to_sockaddr(&leg->allow, leg->allow_family, leg->allow_port_be, &seen))
+		seen = adv; /* nothing learnt: where the relay sends */
 	bencode_put_dict(out);
 	bencode_put_kv_int(out, "local port", port);
-	/* not in rtpengine's reply (one address per interface there); with
-	 * several relay addresses the port alone does not say where to send */
-	bencode_put_kv_str(out, "local address", sa_format_ip(&r->addrs[m->addr[s]].advertised, ip, sizeof(ip)));
-	if (adv.ss_family) {
-		if (k)
-			sa_set_port(&adv, m->dest_rtcp[s]);
-		put_endpoint(out, "advertised endpoint", &adv);
+	if (d == DETAIL_FULL) {
+		/* not in rtpengine's reply (one address per interface there); with
+		 * several relay addresses the port alone does not say where to send */
+		bencode_put_kv_str(out, "local address",
+				   sa_format_ip(&r->addrs[m->addr[s]].advertised, ip, sizeof(ip)));
+		if (adv.ss_family)
+			put_endpoint(out, "advertised endpoint", &adv);
 	}
-	if (have && (leg.flags & PIERCE_LEG_LATCHED)) {
-		struct sockaddr_storage seen;
-
-		if (!pierce_addr_to_sockaddr(&leg.allow, leg.allow_family, leg.allow_port_be, &seen))
-			put_endpoint(out, "endpoint", &seen);
-	} else if (adv.ss_family) {
-		put_endpoint(out, "endpoint", &adv);
+	if (seen.ss_family)
+		put_endpoint(out, "endpoint", &seen);
+	if (have && leg->packets)
+		bencode_put_kv_int(out, "last packet", (long long)relay_wallclock(r, leg->last_seen_ns));
+	if (d == DETAIL_FULL) {
+		bencode_put_cstr(out, "flags");
+		bencode_put_list(out);
+		bencode_put_cstr(out, k ? "RTCP" : "RTP");
+		if (adv.ss_family)
+			bencode_put_cstr(out, "filled");
+		if (latched)
+			bencode_put_cstr(out, "confirmed");
+		if (have && (leg->flags & PIERCE_LEG_ACTIVE))
+			bencode_put_cstr(out, "kernelized");
+		bencode_put_end(out);
 	}
-	if (have && leg.packets)
-		bencode_put_kv_int(out, "last packet", (long long)relay_wallclock(r, leg.last_seen_ns));
-	bencode_put_cstr(out, "flags");
-	bencode_put_list(out);
-	bencode_put_cstr(out, k ? "RTCP" : "RTP");
-	if (adv.ss_family)
-		bencode_put_cstr(out, "filled");
-	if (have && (leg.flags & PIERCE_LEG_LATCHED))
-		bencode_put_cstr(out, "confirmed");
-	if (have && (leg.flags & PIERCE_LEG_ACTIVE))
-		bencode_put_cstr(out, "kernelized");
+	put_stats(out, "stats", have ? leg->packets : 0, have ? leg->bytes : 0, d == DETAIL_FULL);
 	bencode_put_end(out);
-	put_stats(out, "stats", have ? leg.packets : 0, have ? leg.bytes : 0);
-	bencode_put_end(out);
-	if (have) {
-		t->packets[k] += leg.packets;
-		t->bytes[k] += leg.bytes;
-	}
 }
 
-static void put_side(struct relay *r, const struct call *c, int s, struct bencode_buf *out, struct totals *t)
+/* Adds the counters of the call's legs to t; with out, also writes side s
+ * in the `tags` dictionary (DETAIL_TOTALS: nothing is written). */
+static void put_side(struct relay *r, const struct call *c, int s, enum detail d, struct bencode_buf *out,
+		     struct totals *t)
 {
-	bencode_put_cstr(out, call_tag(c, s));
-	bencode_put_dict(out);
-	bencode_put_kv_str(out, "tag", call_tag(c, s));
-	bencode_put_kv_int(out, "created", (long long)relay_wallclock(r, c->created_ns));
-	if (call_tag(c, 1 - s)[0])
-		bencode_put_kv_str(out, "in dialogue with", call_tag(c, 1 - s));
-	bencode_put_cstr(out, "medias");
-	bencode_put_list(out);
+	bool show = d != DETAIL_TOTALS;
+
+	if (show) {
+		bencode_put_cstr(out, call_tag(c, s));
+		bencode_put_dict(out);
+		bencode_put_kv_str(out, "tag", call_tag(c, s));
+		bencode_put_kv_int(out, "created", (long long)relay_wallclock(r, c->created_ns));
+		if (call_tag(c, 1 - s)[0])
+			bencode_put_kv_str(out, "in dialogue with", call_tag(c, 1 - s));
+		bencode_put_cstr(out, "medias");
+		bencode_put_list(out);
+	}
 	for (unsigned i = 0; i < c->n_media; i++) {
 		const struct call_media *m = &c->media[i];
+		bool streams = m->port[s] && c->state != CALL_ENDED;
+		struct pierce_leg leg[2];
+		bool have[2] = { false, false };
 
+		if (streams)
+			read_legs(r, relay_leg_index(r, m->addr[s], m->port[s]), leg, have);
+		for (int k = 0; k < 2; k++) {
+			if (have[k]) {
+				t->packets[k] += leg[k].packets;
+				t->bytes[k] += leg[k].bytes;
+			}
+		}
+		if (!show)
+			continue;
 		bencode_put_dict(out);
 		bencode_put_kv_int(out, "index", i + 1);
 		bencode_put_kv_str(out, "type", m->type);
 		bencode_put_kv_str(out, "protocol", m->proto);
-		bencode_put_cstr(out, "flags");
-		bencode_put_list(out);
-		if (m->port[s])
-			bencode_put_cstr(out, "initialized");
-		bencode_put_end(out);
+		if (d == DETAIL_FULL) {
+			bencode_put_cstr(out, "flags");
+			bencode_put_list(out);
+			if (m->port[s])
+				bencode_put_cstr(out, "initialized");
+			bencode_put_end(out);
+		}
 		bencode_put_cstr(out, "streams");
 		bencode_put_list(out);
-		for (int k = 0; k < 2 && m->port[s] && c->state != CALL_ENDED; k++)
-			put_stream(r, c, m, s, k, out, t);
+		for (int k = 0; k < 2 && streams; k++)
+			put_stream(r, m, s, k, &leg[k], have[k], d, out);
 		bencode_put_end(out);
 		bencode_put_end(out);
 	}
-	bencode_put_end(out);
-	bencode_put_end(out);
+	if (show) {
+		bencode_put_end(out);
+		bencode_put_end(out);
+	}
 }
 
-void ng_put_call(struct relay *r, const struct call *c, struct bencode_buf *out)
+static bool side_shown(const struct call *c, int s)
+{
+	return s == 0 || call_tag(c, 1)[0] || c->state == CALL_OFFERED;
+}
+
+static void put_call(struct relay *r, const struct call *c, enum detail d, struct bencode_buf *out)
 {
 	struct totals t;
 
 	memset(&t, 0, sizeof(t));
-
 	bencode_put_kv_int(out, "created", (long long)relay_wallclock(r, c->created_ns));
 	bencode_put_kv_int(out, "last signal", (long long)relay_wallclock(r, c->last_signal_ns));
 	bencode_put_kv_str(out, "state", state_name(c));
 	if (c->state == CALL_ENDED)
 		bencode_put_kv_str(out, "end reason", call_end_name(c->end_reason));
-	bencode_put_cstr(out, "tags");
-	bencode_put_dict(out);
+	if (d != DETAIL_TOTALS) {
+		bencode_put_cstr(out, "tags");
+		bencode_put_dict(out);
+	}
 	for (int s = 0; s < 2; s++)
-		if (s == 0 || call_tag(c, 1)[0] || c->state == CALL_OFFERED)
-			put_side(r, c, s, out, &t);
-	bencode_put_end(out);
+		if (side_shown(c, s))
+			put_side(r, c, s, d, out, &t);
+	if (d != DETAIL_TOTALS)
+		bencode_put_end(out);
 	bencode_put_cstr(out, "totals");
 	bencode_put_dict(out);
-	put_stats(out, "RTP", t.packets[0], t.bytes[0]);
-	put_stats(out, "RTCP", t.packets[1], t.bytes[1]);
+	put_stats(out, "RTP", t.packets[0], t.bytes[0], true);
+	put_stats(out, "RTCP", t.packets[1], t.bytes[1], true);
 	bencode_put_end(out);
+}
+
+void ng_put_call(struct relay *r, const struct call *c, struct bencode_buf *out)
+{
+	put_call(r, c, DETAIL_FULL, out);
+}
+
+/* The statistics of a deleted call: those Kamailio and OpenSIPS read (the
+ * tags with their media and each stream's port, endpoint and counters,
+ * and the totals) in one packet. A call whose streams do not fit gets the
+ * totals alone. Query has the full details. */
+static void put_deleted_call(struct relay *r, const struct call *c, struct bencode_buf *out)
+{
+	size_t mark = out->len;
+
+	put_call(r, c, DETAIL_COMPACT, out);
+	if (!out->err && out->len <= NG_REPLY_PACKET - NG_RESULT_ROOM)
+		return;
+	bencode_buf_truncate(out, mark);
+	put_call(r, c, DETAIL_TOTALS, out);
 }
 
 static struct call *find_or_err(struct relay *r, const struct ng_req *q, char *err)
@@ -173,7 +234,7 @@ enum ng_outcome ng_delete(struct relay *r, struct ng_req *q, uint64_t now_ns, st
 		bencode_put_kv_str(out, "warning", "Call-ID not found or tags didn't match");
 		return NG_OK;
 	}
-	ng_put_call(r, c, out);
+	put_deleted_call(r, c, out);
 	if (c->state == CALL_ENDED) /* already timed out: the record just goes */
 		return NG_OK;
 	delay = q->delete_delay >= 0 ? (uint64_t)q->delete_delay : r->set.delete_delay_s;

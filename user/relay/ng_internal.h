@@ -10,7 +10,10 @@
 #include "relay/relay.h"
 #include "relay/relay_sdp.h"
 
-#define NG_REPLY_MAX 65000
+/* A reply that must not be fragmented (delete's) stays within the UDP
+ * payload of one 1500-byte IPv6 packet, cookie and result included. */
+#define NG_REPLY_PACKET (1500 - 40 - 8)
+#define NG_RESULT_ROOM 16 /* "6:result2:ok" and the closing "e" */
 #define NG_ERR_MAX 160
 
 /* Everything offer/answer/delete may carry, parsed once. */

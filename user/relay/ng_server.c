@@ -11,7 +11,8 @@
 #include "sockaddr.h"
 
 #define NG_DGRAM_MAX 65536
-#define NG_BURST 64 /* datagrams per wakeup, so the loop stays fair */
+#define NG_BATCH 32  /* datagrams per recvmmsg, replies per sendmmsg */
+#define NG_BURST 64  /* datagrams per wakeup, so the loop stays fair */
 #define NG_RCVBUF (4 << 20)
 
 uint64_t mono_now_ns(void)
@@ -30,36 +31,105 @@ static bool allowed(const struct ng_server *s, const struct sockaddr_storage *fr
 	return false;
 }
 
+/* One batch's datagrams and replies. Static: one event loop; only the
+ * pages a datagram or reply touches become resident. */
+struct ng_batch {
+	char in[NG_BATCH][NG_DGRAM_MAX];
+	char out[NG_BATCH][NG_REPLY_BUF];
+	struct sockaddr_storage from[NG_BATCH];
+	struct iovec in_iov[NG_BATCH], out_iov[NG_BATCH];
+	struct mmsghdr in_msg[NG_BATCH], out_msg[NG_BATCH];
+};
+
+static void prepare_receive(struct ng_batch *b)
+{
+	for (unsigned i = 0; i < NG_BATCH; i++) {
+		b->in_iov[i] = (struct iovec){ .iov_base = b->in[i], .iov_len = sizeof(b->in[i]) };
+		b->in_msg[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &b->from[i], .msg_namelen = sizeof(b->from[i]),
+							      .msg_iov = &b->in_iov[i], .msg_iovlen = 1 } };
+	}
+}
+
+/* Sends replies [0, n) with as few syscalls as the socket allows; a reply
+ * the socket refuses is logged and skipped, the rest still go. */
+static void send_replies(struct ng_server *s, struct ng_batch *b, unsigned n)
+{
+	unsigned done = 0;
+
+	while (done < n) {
+		int k = sendmmsg(s->fd, &b->out_msg[done], n - done, MSG_DONTWAIT);
+
+		if (k > 0) {
+			done += (unsigned)k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		{
+			char who[SA_STR_MAX];
+
+			log_warn("ng: reply to %s: %s",
+				 sa_format(b->out_msg[done].msg_hdr.msg_name, who, sizeof(who)),
+				 k < 0 ? strerror(errno) : "not sent");
+		}
+		done++;
+	}
+}
+
+/* Reads up to NG_BATCH requests, answers them, sends the replies in one
+ * go; the number of datagrams read, 0 when the socket is empty. */
+static int serve_batch(struct ng_server *s, struct ng_batch *b)
+{
+	char who[SA_STR_MAX];
+	unsigned n_out = 0;
+	uint64_t now;
+	int n;
+
+	prepare_receive(b);
+	n = recvmmsg(s->fd, b->in_msg, NG_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			log_warn("ng: recvmmsg: %s", strerror(errno));
+		return 0;
+	}
+	now = mono_now_ns(); /* one clock read per batch: it is served within microseconds */
+	for (int i = 0; i < n; i++) {
+		struct mmsghdr *in = &b->in_msg[i];
+		struct sockaddr_storage *from = &b->from[i];
+		size_t rlen = 0;
+
+		if (!allowed(s, from)) {
+			s->relay->cnt.ng_denied++;
+			log_debug("ng: ignored a request from %s (not in --ng-allow)", sa_format(from, who, sizeof(who)));
+			continue;
+		}
+		if ((in->msg_hdr.msg_flags & MSG_TRUNC) ||
+		    ng_process_into(s->relay, b->in[i], in->msg_len, from, now, b->out[n_out], sizeof(b->out[n_out]),
+				    &rlen) || !rlen) {
+			log_debug("ng: dropped a malformed datagram from %s", sa_format(from, who, sizeof(who)));
+			continue;
+		}
+		b->out_iov[n_out] = (struct iovec){ .iov_base = b->out[n_out], .iov_len = rlen };
+		b->out_msg[n_out] = (struct mmsghdr){ .msg_hdr = { .msg_name = from,
+								  .msg_namelen = in->msg_hdr.msg_namelen,
+								  .msg_iov = &b->out_iov[n_out], .msg_iovlen = 1 } };
+		n_out++;
+	}
+	send_replies(s, b, n_out);
+	return n;
+}
+
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
+	static struct ng_batch batch;
 	struct ng_server *s = (struct ng_server *)w;
-	static char buf[NG_DGRAM_MAX];
 
-	for (int i = 0; i < NG_BURST; i++) {
-		struct sockaddr_storage from;
-		socklen_t flen = sizeof(from);
-		char *reply = NULL, who[SA_STR_MAX];
-		size_t rlen = 0;
-		ssize_t n = recvfrom(s->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+	for (int done = 0; done < NG_BURST;) {
+		int n = serve_batch(s, &batch);
 
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_warn("ng: recvfrom: %s", strerror(errno));
-			return;
-		}
-		if (!allowed(s, &from)) {
-			s->relay->cnt.ng_denied++;
-			log_debug("ng: ignored a request from %s (not in --ng-allow)", sa_format(&from, who, sizeof(who)));
-			continue;
-		}
-		if (ng_process(s->relay, buf, (size_t)n, &from, mono_now_ns(), &reply, &rlen) || !reply) {
-			log_debug("ng: dropped a malformed datagram from %s", sa_format(&from, who, sizeof(who)));
-			free(reply);
-			continue;
-		}
-		if (sendto(s->fd, reply, rlen, MSG_DONTWAIT, (struct sockaddr *)&from, flen) < 0)
-			log_warn("ng: reply to %s: %s", sa_format(&from, who, sizeof(who)), strerror(errno));
-		free(reply);
+		if (n < NG_BATCH)
+			return; /* the socket is empty */
+		done += n;
 	}
 }
 
