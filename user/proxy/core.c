@@ -613,23 +613,34 @@ static void route_on(struct txn *t)
 
 /* ---- relay ---------------------------------------------------------------- */
 
+/*
+ * The relay's SDP, marked as relayed, in a block of its own length: an INVITE
+ * transaction keeps it for its whole life (the 32 s linger included), so a
+ * block of SDP_MAX per transaction would be most of the proxy's memory.
+ */
 static int copy_relay_sdp(const struct bencode_node *reply, char **out, size_t *out_len)
 {
-	size_t len;
+	size_t len, n;
 	const char *sdp = reply ? bencode_dict_get_str(reply, "sdp", &len) : NULL;
 	struct sdp_info info;
+	char buf[SDP_MAX];
+	int err;
 
+	*out = NULL;
 	if (!sdp || len > SDP_MAX - 64)
 		return -EPROTO;
-	*out = malloc(SDP_MAX);
+	if (sdp_parse(sdp, len, &info) == 0 && info.nortpproxy) {
+		memcpy(buf, sdp, len);
+		n = len;
+	} else if ((err = sdp_mark_relayed(sdp, len, buf, sizeof(buf), &n)) != 0) {
+		return err;
+	}
+	*out = malloc(n ? n : 1);
 	if (!*out)
 		return -ENOMEM;
-	if (sdp_parse(sdp, len, &info) == 0 && info.nortpproxy) {
-		memcpy(*out, sdp, len);
-		*out_len = len;
-		return 0;
-	}
-	return sdp_mark_relayed(sdp, len, *out, SDP_MAX, out_len);
+	memcpy(*out, buf, n);
+	*out_len = n;
+	return 0;
 }
 
 static void on_offer(struct proxy *p, uint64_t ctx, int relay, const struct bencode_node *r)
