@@ -63,7 +63,7 @@ pass "proxy 1 passed the CANCEL on to proxy 2 and the 487 back to A"
 sed 's/response="404"/response="503"/' "$(pt_scn uac_notfound)" >"$E2E_TMP/uac_503.xml"
 pt_uac "$E2E_TMP/uac_503.xml" -m 1 -timeout 20s
 assert_eq "$?" 0 "relay down -> 503 (see $E2E_TMP/uac.out)"
-m=$(pt_metric proxy1 http://127.0.0.1:9091/ pierce_proxy_relay_unavailable_total)
+m=$(pt_metric proxy1 http://127.0.0.1:9091/metrics pierce_proxy_relay_unavailable_total)
 assert_ge "${m:-0}" 1 "proxy 1 counts the unavailable relay"
 for pid in "$PROXY1_PID" "$PROXY2_PID" "$REDIRECT_PID"; do
 	kill -0 "$pid" 2>/dev/null || fail "a daemon died during the test (pid $pid)"

@@ -68,7 +68,7 @@ hp_relay_metric() {
 }
 
 hp_proxy_metric() {
-	pt_metric "proxy$1" http://127.0.0.1:9091/ "$2"
+	pt_metric "proxy$1" http://127.0.0.1:9091/metrics "$2"
 }
 
 hp_relay_legs() {

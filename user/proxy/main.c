@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 		relay_spec_parse(p->cfg.relays[i], &a, &w);
 		relay_pool_add(&p->relays, &a, w);
 	}
-	p->ng_fd[0] = p->ng_fd[1] = p->metrics_fd = -1;
+	p->ng_fd[0] = p->ng_fd[1] = -1;
 	if (self_address(p) || sip_init() || reg_init(&p->reg, 8192) || rl_init(&p->rl, rate))
 		return 1;
 	p->loop = ev_default_loop(0);

@@ -78,8 +78,7 @@ struct proxy {
 	struct tcp_conn *tcp[PROXY_MAX_TCP];
 	int ng_fd[2]; /* IPv4, IPv6 */
 	ev_io ng_w[2];
-	int metrics_fd;
-	ev_io metrics_w;
+	struct http_metrics *metrics_http; /* NULL: no --metrics */
 	ev_timer tick;
 	struct registrar reg;
 	struct relay_pool relays;

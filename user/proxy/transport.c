@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http_metrics.h"
 #include "log.h"
 #include "proxy.h"
 #include "sip_frame.h"
@@ -221,6 +222,8 @@ int transport_open(struct proxy *p)
 
 void transport_close(struct proxy *p)
 {
+	http_metrics_stop(p->metrics_http);
+	p->metrics_http = NULL;
 	for (unsigned i = 0; i < PROXY_MAX_TCP; i++)
 		if (p->tcp[i])
 			tcp_close(p, i);
@@ -233,26 +236,15 @@ void transport_close(struct proxy *p)
 	p->n_listen = 0;
 }
 
-static void on_metrics(struct ev_loop *loop, ev_io *w, int revents)
+/* The counters and the gauges counted at scrape time, for http_metrics. */
+static int render_metrics(void *arg, FILE *out)
 {
-	struct proxy *p = ev_userdata(loop);
+	struct proxy *p = arg;
 	static const char *const gauges[] = { "registrations", "calls", "transactions", "relays_healthy" };
 	static char body[16384];
-	char req[1024], hdr[160];
 	uint64_t g[4] = { 0 };
-	int fd = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC);
 	size_t n;
-	int hl;
 
-	if (fd < 0)
-		return;
-	/* a scrape is a tiny GET; read what is there and answer, never block long */
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (read(fd, req, sizeof(req)) < 0)
-		log_debug("metrics: read: %s", strerror(errno));
 	g[0] = reg_count(&p->reg, proxy_now_ms());
 	for (struct call *c = p->calls; c; c = *(struct call **)c)
 		g[1]++;
@@ -261,28 +253,13 @@ static void on_metrics(struct ev_loop *loop, ev_io *w, int revents)
 	for (unsigned i = 0; i < p->relays.n; i++)
 		g[3] += p->relays.r[i].healthy;
 	n = metrics_format(&p->m, gauges, g, 4, body, sizeof(body));
-	hl = snprintf(hdr, sizeof(hdr),
-		      "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %zu\r\n\r\n", n);
-	if (write(fd, hdr, (size_t)hl) != hl || write(fd, body, n) != (ssize_t)n)
-		log_debug("metrics: short write");
-	close(fd);
+	return fwrite(body, 1, n, out) == n ? 0 : -EIO;
 }
 
 int metrics_http_open(struct proxy *p)
 {
-	int fd;
-	char a[SA_STR_MAX];
-
-	p->metrics_fd = -1;
+	p->metrics_http = NULL;
 	if (!p->cfg.metrics.ss_family)
 		return 0;
-	fd = open_socket(&p->cfg.metrics, SOCK_STREAM);
-	if (fd < 0) {
-		log_err("cannot listen for metrics on %s: %s", sa_format(&p->cfg.metrics, a, sizeof(a)), strerror(-fd));
-		return fd;
-	}
-	p->metrics_fd = fd;
-	ev_io_init(&p->metrics_w, on_metrics, fd, EV_READ);
-	ev_io_start(p->loop, &p->metrics_w);
-	return 0;
+	return http_metrics_start(p->loop, &p->cfg.metrics, render_metrics, p, &p->metrics_http);
 }

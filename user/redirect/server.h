@@ -37,7 +37,7 @@ struct server {
 	size_t nlisteners;
 	struct tcp_conn *conns; /* doubly linked */
 	unsigned nconns;
-	struct metrics_http *http;
+	struct http_metrics *http;
 };
 
 /* Monotonic milliseconds: the clock of the location store. */
@@ -56,7 +56,7 @@ int server_dispatch(struct server *s, const char *buf, size_t len, const struct 
 int tcp_conn_accept(struct server *s, int listen_fd);
 void tcp_conn_close_all(struct server *s);
 
-/* HTTP metrics endpoint (metrics_http.c): GET anything, get the counters. */
+/* HTTP metrics endpoint (metrics_http.c): GET /metrics, get the counters. */
 int metrics_http_open(struct server *s, const struct sockaddr_storage *addr);
 void metrics_http_close(struct server *s);
 

@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 	char err[OPTS_ERR_MAX];
 	int rc;
 
-	d.ng.fd = d.metrics.fd = -1;
+	d.ng.fd = -1;
 	d.argc = argc;
 	d.argv = argv;
 	rc = relay_config_load(&d.cfg, argc, argv, err, sizeof(err));

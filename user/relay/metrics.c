@@ -2,18 +2,8 @@
 #include "metrics.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "dataplane/dataplane.h"
-#include "log.h"
-#include "sockaddr.h"
-
-#define REQ_MAX 4096
-#define CLIENT_TIMEOUT_MS 1000
 
 static void family(FILE *out, const char *name, const char *type, const char *help)
 {
@@ -80,127 +70,18 @@ int metrics_render(struct relay *r, FILE *out)
 	return ferror(out) ? -EIO : 0;
 }
 
-/*
- * A client is served inline on the event loop, so the whole exchange, not
- * each wait, is bounded: a client trickling a byte at a time must not hold
- * the ng socket for longer than CLIENT_TIMEOUT_MS in all.
- */
-static int64_t now_ms(void)
+static int render(void *arg, FILE *out)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* Waits for events on fd until the deadline; true when they came. */
-static bool wait_until(struct pollfd *p, int64_t deadline)
-{
-	int64_t left = deadline - now_ms();
-
-	return left > 0 && poll(p, 1, (int)left) > 0;
-}
-
-/* Sends all of buf before the deadline. */
-static void send_all(int fd, const char *buf, size_t len, int64_t deadline)
-{
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (!wait_until(&p, deadline))
-				return;
-		} else {
-			return;
-		}
-	}
-}
-
-/* One short request per connection; reading it is bounded in size and time. */
-static void serve(struct metrics_server *m, int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int64_t deadline = now_ms() + CLIENT_TIMEOUT_MS;
-	char req[REQ_MAX + 1], head[160];
-	size_t got = 0;
-	char *body = NULL;
-	size_t blen = 0;
-	FILE *out;
-
-	while (got < REQ_MAX && !memmem(req, got, "\r\n\r\n", 4)) {
-		ssize_t n;
-
-		if (!wait_until(&p, deadline))
-			return;
-		n = recv(fd, req + got, REQ_MAX - got, MSG_DONTWAIT);
-		if (n <= 0)
-			return;
-		got += (size_t)n;
-	}
-	req[got] = '\0';
-	if (strncmp(req, "GET /metrics ", 13) && strncmp(req, "GET /metrics?", 13)) {
-		static const char nf[] = "HTTP/1.0 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n";
-
-		send_all(fd, nf, sizeof(nf) - 1, deadline);
-		return;
-	}
-	out = open_memstream(&body, &blen);
-	if (!out)
-		return;
-	metrics_render(m->relay, out);
-	fclose(out);
-	snprintf(head, sizeof(head),
-		 "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %zu\r\n"
-		 "Connection: close\r\n\r\n", blen);
-	send_all(fd, head, strlen(head), deadline);
-	send_all(fd, body, blen, deadline);
-	free(body);
-}
-
-static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct metrics_server *m = (struct metrics_server *)w;
-	int fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	serve(m, fd);
-	close(fd);
+	return metrics_render(arg, out);
 }
 
 int metrics_start(struct metrics_server *m, struct ev_loop *loop, struct relay *r, const struct sockaddr_storage *at)
 {
-	char where[SA_STR_MAX];
-	int one = 1, err;
-
-	m->relay = r;
-	m->fd = socket(at->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (m->fd < 0)
-		return -errno;
-	setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(m->fd, (const struct sockaddr *)at, sa_len(at)) < 0 || listen(m->fd, 16) < 0) {
-		err = -errno;
-		log_err("metrics: cannot listen on %s: %s", sa_format(at, where, sizeof(where)), strerror(errno));
-		close(m->fd);
-		m->fd = -1;
-		return err;
-	}
-	ev_io_init(&m->io, on_accept, m->fd, EV_READ);
-	ev_io_start(loop, &m->io);
-	log_info("metrics: http://%s/metrics", sa_format(at, where, sizeof(where)));
-	return 0;
+	return http_metrics_start(loop, at, render, r, &m->http);
 }
 
 void metrics_stop(struct metrics_server *m, struct ev_loop *loop)
 {
-	if (m->fd < 0)
-		return;
-	ev_io_stop(loop, &m->io);
-	close(m->fd);
-	m->fd = -1;
+	http_metrics_stop(m->http);
+	m->http = NULL;
 }

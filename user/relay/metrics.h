@@ -7,12 +7,11 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "http_metrics.h"
 #include "relay/relay.h"
 
 struct metrics_server {
-	ev_io io;
-	int fd;
-	struct relay *relay;
+	struct http_metrics *http; /* NULL: not serving */
 };
 
 /* Writes every metric; the data-plane counters come from relay->dp.stats. */
