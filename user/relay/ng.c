@@ -63,19 +63,60 @@ bool ng_str_is(const struct bencode_node *n, const char *s)
 	return n && n->type == BENCODE_STR && norm_eq(n->str, n->len, s);
 }
 
-static int get_strz(const struct bencode_node *dict, const char *key, char *out, size_t size, bool required,
-		    char *err)
-{
-	const struct bencode_node *n = ng_key(dict, key);
+/* The request keys ng_parse_req reads, found in one pass over the dictionary. */
+enum req_key {
+	K_CALL_ID, K_FROM_TAG, K_TO_TAG, K_RECEIVED_FROM, K_MEDIA_ADDRESS, K_SDP, K_FLAGS, K_REPLACE, K_RTCP_MUX,
+	K_ICE, K_SUPPORTS, K_ADDRESS_FAMILY, K__COUNT
+};
 
-	out[0] = '\0';
-	if (!n) {
-		if (required)
-			snprintf(err, NG_ERR_MAX, "No %s in message", key);
-		return required ? -ENOENT : 0;
+static const struct {
+	const char *norm; /* as norm() makes it */
+	const char *name; /* for error messages */
+} req_keys[K__COUNT] = {
+	[K_CALL_ID] = { "call id", "call-id" },
+	[K_FROM_TAG] = { "from tag", "from-tag" },
+	[K_TO_TAG] = { "to tag", "to-tag" },
+	[K_RECEIVED_FROM] = { "received from", "received-from" },
+	[K_MEDIA_ADDRESS] = { "media address", "media-address" },
+	[K_SDP] = { "sdp", "sdp" },
+	[K_FLAGS] = { "flags", "flags" },
+	[K_REPLACE] = { "replace", "replace" },
+	[K_RTCP_MUX] = { "rtcp mux", "rtcp-mux" },
+	[K_ICE] = { "ice", "ICE" },
+	[K_SUPPORTS] = { "supports", "supports" },
+	[K_ADDRESS_FAMILY] = { "address family", "address family" },
+};
+
+/* found[k]: the first member whose key is req_keys[k] (as ng_key finds it),
+ * each key normalised once instead of once per key looked up. */
+static void find_req_keys(const struct bencode_node *dict, const struct bencode_node *found[K__COUNT])
+{
+	for (unsigned k = 0; k < K__COUNT; k++)
+		found[k] = NULL;
+	for (const struct bencode_node *n = dict->child; n; n = n->next) {
+		char key[16]; /* longer than every key we read */
+
+		if (n->key_len >= sizeof(key))
+			continue;
+		for (size_t i = 0; i < n->key_len; i++)
+			key[i] = norm(n->key[i]);
+		key[n->key_len] = '\0';
+		for (unsigned k = 0; k < K__COUNT; k++) {
+			if (!found[k] && !strcmp(key, req_keys[k].norm)) {
+				found[k] = n;
+				break;
+			}
+		}
 	}
+}
+
+static int get_strz(const struct bencode_node *n, enum req_key k, char *out, size_t size, char *err)
+{
+	out[0] = '\0';
+	if (!n)
+		return 0;
 	if (n->type != BENCODE_STR || n->len >= size || memchr(n->str, '\0', n->len)) {
-		snprintf(err, NG_ERR_MAX, "Invalid %s", key);
+		snprintf(err, NG_ERR_MAX, "Invalid %s", req_keys[k].name);
 		return -EINVAL;
 	}
 	memcpy(out, n->str, n->len);
@@ -84,9 +125,8 @@ static int get_strz(const struct bencode_node *dict, const char *key, char *out,
 }
 
 /* ["IP4", "1.2.3.4"] (rtpengine's form) or a bare address string. */
-static int get_addr(const struct bencode_node *dict, const char *key, struct sockaddr_storage *ss, char *err)
+static int get_addr(const struct bencode_node *n, enum req_key k, struct sockaddr_storage *ss, char *err)
 {
-	const struct bencode_node *n = ng_key(dict, key);
 	char ip[64];
 
 	memset(ss, 0, sizeof(*ss));
@@ -102,7 +142,7 @@ static int get_addr(const struct bencode_node *dict, const char *key, struct soc
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, NG_ERR_MAX, "Invalid %s", key);
+	snprintf(err, NG_ERR_MAX, "Invalid %s", req_keys[k].name);
 	return -EINVAL;
 }
 
@@ -183,7 +223,7 @@ static void on_supports(struct ng_req *q, const struct bencode_node *f)
 
 int ng_parse_req(struct ng_req *q, const struct bencode_node *dict, char *err)
 {
-	const struct bencode_node *n;
+	const struct bencode_node *k[K__COUNT], *n;
 	long long v;
 	int rc;
 
@@ -193,13 +233,14 @@ int ng_parse_req(struct ng_req *q, const struct bencode_node *dict, char *err)
 	q->tos = -1;
 	q->delete_delay = -1;
 	q->limit = 32;
-	if ((rc = get_strz(dict, "call-id", q->call_id, sizeof(q->call_id), false, err)) ||
-	    (rc = get_strz(dict, "from-tag", q->from_tag, sizeof(q->from_tag), false, err)) ||
-	    (rc = get_strz(dict, "to-tag", q->to_tag, sizeof(q->to_tag), false, err)) ||
-	    (rc = get_addr(dict, "received-from", &q->received_from, err)) ||
-	    (rc = get_addr(dict, "media-address", &q->media_address, err)))
+	find_req_keys(dict, k);
+	if ((rc = get_strz(k[K_CALL_ID], K_CALL_ID, q->call_id, sizeof(q->call_id), err)) ||
+	    (rc = get_strz(k[K_FROM_TAG], K_FROM_TAG, q->from_tag, sizeof(q->from_tag), err)) ||
+	    (rc = get_strz(k[K_TO_TAG], K_TO_TAG, q->to_tag, sizeof(q->to_tag), err)) ||
+	    (rc = get_addr(k[K_RECEIVED_FROM], K_RECEIVED_FROM, &q->received_from, err)) ||
+	    (rc = get_addr(k[K_MEDIA_ADDRESS], K_MEDIA_ADDRESS, &q->media_address, err)))
 		return rc;
-	n = ng_key(dict, "sdp");
+	n = k[K_SDP];
 	if (n) {
 		if (n->type != BENCODE_STR) {
 			snprintf(err, NG_ERR_MAX, "Invalid sdp");
@@ -208,12 +249,12 @@ int ng_parse_req(struct ng_req *q, const struct bencode_node *dict, char *err)
 		q->sdp = n->str;
 		q->sdp_len = n->len;
 	}
-	each_str(ng_key(dict, "flags"), on_flag, q);
-	each_str(ng_key(dict, "replace"), on_replace, q);
-	each_str(ng_key(dict, "rtcp-mux"), on_rtcp_mux, q);
-	each_str(ng_key(dict, "ICE"), on_ice, q);
-	each_str(ng_key(dict, "supports"), on_supports, q);
-	n = ng_key(dict, "address family");
+	each_str(k[K_FLAGS], on_flag, q);
+	each_str(k[K_REPLACE], on_replace, q);
+	each_str(k[K_RTCP_MUX], on_rtcp_mux, q);
+	each_str(k[K_ICE], on_ice, q);
+	each_str(k[K_SUPPORTS], on_supports, q);
+	n = k[K_ADDRESS_FAMILY];
 	if (ng_str_is(n, "IP4"))
 		q->family = AF_INET;
 	else if (ng_str_is(n, "IP6"))

@@ -89,8 +89,8 @@ static uint8_t policy_of(const struct ng_req *q)
 }
 
 /* Rewrites q->sdp for side `to`, which will send to port[to]. */
-static int rewrite_for(struct relay *r, const struct ng_req *q, const struct rsdp_info *info, const struct call *c,
-		       int to, struct bencode_buf *out, char *err)
+static int rewrite_for(struct relay *r, const struct ng_req *q, const struct rsdp_info *info,
+		       struct rsdp_parsed *parsed, const struct call *c, int to, struct bencode_buf *out, char *err)
 {
 	struct rsdp_rewrite rw = {
 		.remove_ice = q->ice_remove,
@@ -110,7 +110,7 @@ static int rewrite_for(struct relay *r, const struct ng_req *q, const struct rsd
 		rw.relay[i] = r->addrs[m->addr[to]].advertised;
 		rw.port[i] = (m->disabled || i >= info->n_media || !info->media[i].port) ? 0 : m->port[to];
 	}
-	rc = rsdp_rewrite(q->sdp, q->sdp_len, &rw, &sdp, &len);
+	rc = rsdp_rewrite_parsed(parsed, &rw, &sdp, &len);
 	if (rc) {
 		snprintf(err, NG_ERR_MAX, "Failed to rewrite SDP: %s", strerror(-rc));
 		return rc;
@@ -121,31 +121,32 @@ static int rewrite_for(struct relay *r, const struct ng_req *q, const struct rsd
 	return 0;
 }
 
-static int inspect(const struct ng_req *q, struct rsdp_info *info, char *err)
+/* Parses the request's SDP once: *parsed (NULL on error) is for the
+ * rewrite, and the caller frees it. */
+static int inspect(const struct ng_req *q, struct rsdp_info *info, struct rsdp_parsed **parsed, char *err)
 {
 	int rc;
 
+	*parsed = NULL;
 	if (!q->call_id[0] || !q->from_tag[0] || !q->sdp) {
 		snprintf(err, NG_ERR_MAX, "No %s in message", !q->call_id[0] ? "call-id" : !q->from_tag[0] ? "from-tag" : "sdp");
 		return -EINVAL;
 	}
-	rc = rsdp_inspect(q->sdp, q->sdp_len, info);
+	rc = rsdp_inspect_keep(q->sdp, q->sdp_len, info, parsed);
 	if (rc)
 		snprintf(err, NG_ERR_MAX, "Failed to parse SDP%s", rc == -E2BIG ? ": too large or too many media" : "");
 	return rc;
 }
 
-enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+static enum ng_outcome offer(struct relay *r, struct ng_req *q, const struct rsdp_info *info,
+			     struct rsdp_parsed *parsed, uint64_t now_ns, struct bencode_buf *out, char *err)
 {
-	struct rsdp_info info;
 	struct call *c;
 	unsigned old_n;
 	bool created = false;
 	int s, o, rc;
 
-	if (inspect(q, &info, err))
-		return NG_ERROR;
-	if (q->loop_protect && info.loop_marker) {
+	if (q->loop_protect && info->loop_marker) {
 		bencode_put_cstr(out, "sdp"); /* already relayed by us: pass it through */
 		bencode_put_str(out, q->sdp, q->sdp_len);
 		return NG_OK;
@@ -189,12 +190,12 @@ enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, str
 	}
 	o = 1 - s;
 	old_n = c->n_media;
-	if (call_media_reserve(c, info.n_media)) {
+	if (call_media_reserve(c, info->n_media)) {
 		snprintf(err, NG_ERR_MAX, "Cannot create call: out of memory");
 		goto fail;
 	}
-	for (unsigned i = 0; i < info.n_media; i++) {
-		const struct rsdp_media *sm = &info.media[i];
+	for (unsigned i = 0; i < info->n_media; i++) {
+		const struct rsdp_media *sm = &info->media[i];
 		struct call_media *m = &c->media[i];
 		bool fresh = !m->port[s];
 
@@ -213,16 +214,16 @@ enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, str
 		if (alloc_port(r, m->addr[s], &m->port[s], err) || alloc_port(r, m->addr[o], &m->port[o], err))
 			goto fail;
 	}
-	if (info.n_media < old_n)
-		call_release_media(r, c, info.n_media);
-	c->n_media = info.n_media;
+	if (info->n_media < old_n)
+		call_release_media(r, c, info->n_media);
+	c->n_media = info->n_media;
 	c->policy = policy_of(q);
 	if (q->tos >= 0)
 		c->tos = q->tos;
 	else if (created)
 		c->tos = r->set.tos;
 	c->last_signal_ns = now_ns;
-	if (rewrite_for(r, q, &info, c, o, out, err))
+	if (rewrite_for(r, q, info, parsed, c, o, out, err))
 		goto fail;
 	if (call_legs_install(r, c, false)) {
 		snprintf(err, NG_ERR_MAX, "Data plane update failed");
@@ -236,21 +237,31 @@ fail:
 	if (created) {
 		call_teardown(r, c);
 		call_remove(&r->calls, c);
-	} else if (c->n_media < info.n_media) {
+	} else if (c->n_media < info->n_media) {
 		call_release_media(r, c, c->n_media); /* only what this offer added */
 	}
 	return NG_ERROR;
 }
 
-enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
 {
+	struct rsdp_parsed *parsed;
 	struct rsdp_info info;
+	enum ng_outcome o = NG_ERROR;
+
+	if (!inspect(q, &info, &parsed, err))
+		o = offer(r, q, &info, parsed, now_ns, out, err);
+	rsdp_parsed_free(parsed);
+	return o;
+}
+
+static enum ng_outcome answer(struct relay *r, struct ng_req *q, const struct rsdp_info *info,
+			      struct rsdp_parsed *parsed, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
 	struct call *c;
 	bool first_answer;
 	int offerer, a;
 
-	if (inspect(q, &info, err))
-		return NG_ERROR;
 	if (!q->to_tag[0]) {
 		snprintf(err, NG_ERR_MAX, "No to-tag in message");
 		return NG_ERROR;
@@ -271,28 +282,28 @@ enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, st
 		snprintf(err, NG_ERR_MAX, "Out of memory");
 		return NG_ERROR;
 	}
-	if (info.n_media > c->n_media) {
+	if (info->n_media > c->n_media) {
 		snprintf(err, NG_ERR_MAX, "Answer has more media than the offer");
 		return NG_ERROR;
 	}
-	for (unsigned i = 0; i < info.n_media; i++) {
+	for (unsigned i = 0; i < info->n_media; i++) {
 		struct call_media *m = &c->media[i];
 
 		if (m->disabled)
 			continue;
-		if (info.media[i].port == 0) { /* rejected by the answerer: nobody may use its port */
+		if (info->media[i].port == 0) { /* rejected by the answerer: nobody may use its port */
 			memset(&m->dest[a], 0, sizeof(m->dest[a]));
 			m->closed[a] = true;
 			continue;
 		}
-		side_addresses(q, &info.media[i], m, a);
+		side_addresses(q, &info->media[i], m, a);
 	}
 	first_answer = c->state == CALL_OFFERED;
 	c->state = CALL_ANSWERED;
 	c->last_signal_ns = now_ns;
 	if (q->tos >= 0)
 		c->tos = q->tos;
-	if (rewrite_for(r, q, &info, c, offerer, out, err))
+	if (rewrite_for(r, q, info, parsed, c, offerer, out, err))
 		return NG_ERROR;
 	/* Before the first answer no leg has counted a packet (the callee's are
 	 * closed, the caller's have nowhere to send), so the legs may be
@@ -302,4 +313,16 @@ enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, st
 		return NG_ERROR;
 	}
 	return NG_OK;
+}
+
+enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	struct rsdp_parsed *parsed;
+	struct rsdp_info info;
+	enum ng_outcome o = NG_ERROR;
+
+	if (!inspect(q, &info, &parsed, err))
+		o = answer(r, q, &info, parsed, now_ns, out, err);
+	rsdp_parsed_free(parsed);
+	return o;
 }

@@ -92,15 +92,17 @@ static sdp_media_t *media_at(sdp_message_t *m, int i)
 	return osip_list_get(&m->m_medias, i);
 }
 
-int rsdp_inspect(const char *sdp, size_t len, struct rsdp_info *out)
+/* A parsed SDP kept between inspect and rewrite is libosip2's message. */
+static sdp_message_t *msg_of(struct rsdp_parsed *p)
 {
-	sdp_message_t *m = NULL;
-	int err = load(sdp, len, &m);
+	return (sdp_message_t *)p;
+}
+
+static int inspect_msg(sdp_message_t *m, struct rsdp_info *out)
+{
+	int err = 0;
 	int n;
 
-	memset(out, 0, sizeof(*out));
-	if (err)
-		return err;
 	n = osip_list_size(&m->m_medias);
 	if (n > RSDP_MAX_MEDIA) {
 		err = -E2BIG;
@@ -145,8 +147,40 @@ int rsdp_inspect(const char *sdp, size_t len, struct rsdp_info *out)
 	}
 	out->n_media = (unsigned)n;
 out:
-	sdp_message_free(m);
 	return err;
+}
+
+int rsdp_inspect_keep(const char *sdp, size_t len, struct rsdp_info *out, struct rsdp_parsed **keep)
+{
+	sdp_message_t *m = NULL;
+	int err = load(sdp, len, &m);
+
+	memset(out, 0, sizeof(*out));
+	*keep = NULL;
+	if (err)
+		return err;
+	err = inspect_msg(m, out);
+	if (err) {
+		sdp_message_free(m);
+		return err;
+	}
+	*keep = (struct rsdp_parsed *)m;
+	return 0;
+}
+
+int rsdp_inspect(const char *sdp, size_t len, struct rsdp_info *out)
+{
+	struct rsdp_parsed *p;
+	int err = rsdp_inspect_keep(sdp, len, out, &p);
+
+	rsdp_parsed_free(p);
+	return err;
+}
+
+void rsdp_parsed_free(struct rsdp_parsed *p)
+{
+	if (p)
+		sdp_message_free(msg_of(p));
 }
 
 static int set_str(char **field, const char *value)
@@ -260,16 +294,14 @@ static const struct sockaddr_storage *first_relay(const struct rsdp_rewrite *rw,
 	return n ? &rw->relay[0] : NULL;
 }
 
-int rsdp_rewrite(const char *sdp, size_t len, const struct rsdp_rewrite *rw, char **out, size_t *out_len)
+int rsdp_rewrite_parsed(struct rsdp_parsed *p, const struct rsdp_rewrite *rw, char **out, size_t *out_len)
 {
 	const struct sockaddr_storage *session_relay;
-	sdp_message_t *m = NULL;
+	sdp_message_t *m = msg_of(p);
 	char *text = NULL, ip[INET6_ADDRSTRLEN];
-	int err = load(sdp, len, &m);
+	int err = 0;
 	int n;
 
-	if (err)
-		return err;
 	n = osip_list_size(&m->m_medias);
 	if (n > RSDP_MAX_MEDIA) {
 		err = -E2BIG;
@@ -329,6 +361,17 @@ int rsdp_rewrite(const char *sdp, size_t len, const struct rsdp_rewrite *rw, cha
 		err = -ENOMEM;
 out:
 	osip_free(text);
+	return err;
+}
+
+int rsdp_rewrite(const char *sdp, size_t len, const struct rsdp_rewrite *rw, char **out, size_t *out_len)
+{
+	sdp_message_t *m = NULL;
+	int err = load(sdp, len, &m);
+
+	if (err)
+		return err;
+	err = rsdp_rewrite_parsed((struct rsdp_parsed *)m, rw, out, out_len);
 	sdp_message_free(m);
 	return err;
 }

@@ -55,4 +55,13 @@ int rsdp_inspect(const char *sdp, size_t len, struct rsdp_info *out);
 /* On success *out is malloc'd (CRLF line ends) and the caller frees it. */
 int rsdp_rewrite(const char *sdp, size_t len, const struct rsdp_rewrite *rw, char **out, size_t *out_len);
 
+/* The same, parsing the SDP once for both (an offer or answer needs both):
+ * rsdp_inspect_keep leaves the parsed SDP in *keep (NULL on error) for at
+ * most one rsdp_rewrite_parsed, which changes it; rsdp_parsed_free(NULL)
+ * is a no-op. */
+struct rsdp_parsed;
+int rsdp_inspect_keep(const char *sdp, size_t len, struct rsdp_info *out, struct rsdp_parsed **keep);
+int rsdp_rewrite_parsed(struct rsdp_parsed *p, const struct rsdp_rewrite *rw, char **out, size_t *out_len);
+void rsdp_parsed_free(struct rsdp_parsed *p);
+
 #endif
