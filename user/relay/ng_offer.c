@@ -243,17 +243,6 @@ fail:
 	return NG_ERROR;
 }
 
-enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
-{
-	struct rsdp_parsed *parsed;
-	struct rsdp_info info;
-	enum ng_outcome o = NG_ERROR;
-
-	if (!inspect(q, &info, &parsed, err))
-		o = offer(r, q, &info, parsed, now_ns, out, err);
-	rsdp_parsed_free(parsed);
-	return o;
-}
 
 static enum ng_outcome answer(struct relay *r, struct ng_req *q, const struct rsdp_info *info,
 			      struct rsdp_parsed *parsed, uint64_t now_ns, struct bencode_buf *out, char *err)
@@ -315,14 +304,29 @@ static enum ng_outcome answer(struct relay *r, struct ng_req *q, const struct rs
 	return NG_OK;
 }
 
-enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+typedef enum ng_outcome (*sdp_handler)(struct relay *r, struct ng_req *q, const struct rsdp_info *info,
+				       struct rsdp_parsed *parsed, uint64_t now_ns, struct bencode_buf *out, char *err);
+
+/* Runs fn with the request's SDP parsed (once) and frees the parse after. */
+static enum ng_outcome with_sdp(sdp_handler fn, struct relay *r, struct ng_req *q, uint64_t now_ns,
+				struct bencode_buf *out, char *err)
 {
 	struct rsdp_parsed *parsed;
 	struct rsdp_info info;
 	enum ng_outcome o = NG_ERROR;
 
 	if (!inspect(q, &info, &parsed, err))
-		o = answer(r, q, &info, parsed, now_ns, out, err);
+		o = fn(r, q, &info, parsed, now_ns, out, err);
 	rsdp_parsed_free(parsed);
 	return o;
+}
+
+enum ng_outcome ng_offer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	return with_sdp(offer, r, q, now_ns, out, err);
+}
+
+enum ng_outcome ng_answer(struct relay *r, struct ng_req *q, uint64_t now_ns, struct bencode_buf *out, char *err)
+{
+	return with_sdp(answer, r, q, now_ns, out, err);
 }
