@@ -12,6 +12,9 @@
 #                 check (tools/bench/rtp/rtp.sh overload)
 #   4 cps         sipp call-rate ramp, Kamailio+rtpengine vs
 #                 pierce-proxy+pierce-relay (tools/bench/sig/cps.sh)
+#     latency     call-setup latency the proxy and relay add, from packet
+#                 captures, at half of pierce's clean rate from cps
+#                 (tools/bench/sig/latency.sh, 3 rounds)
 #     concurrent  concurrent-calls ramp: the same stacks, 500 calls/s held
 #                 20 s, so up to 10,000 calls at once (cps.sh, one long step)
 #   5 ng          ng offer/answer/delete cycles per second (tools/bench/sig/ng.sh)
@@ -28,7 +31,7 @@
 # Environment: BUILD (default build), BENCH_STAGES (default: all, in the
 # order above), BENCH_OUT (default bench/results/<date>), BENCH_BUDGET_S
 # (default 1740: 29 minutes), BENCH_SECONDS / BENCH_LEGS (data plane),
-# CALLS / RTP_SECONDS / OVERLOAD_* (see rtp.sh).
+# CALLS / RTP_SECONDS / OVERLOAD_* (see rtp.sh), LATENCY_ROUNDS (latency.sh ROUNDS).
 # Results: BENCH_OUT/<stage>.json, BENCH_OUT/logs/<stage>.log,
 # BENCH_OUT/report.md and BENCH_OUT/*.png; raw tool output in $BUILD/bench/raw.
 set -uo pipefail
@@ -274,6 +277,27 @@ stage_cps() {
 	sig_done "${PIPESTATUS[0]}" cps "$raw" "$1/cps.json"
 }
 
+# the latency proxy and relay add to call setup (INVITE and 200 transits,
+# from captures), at half of pierce's clean rate in this run's cps.json and
+# for Kamailio also at half its own; without cps.json, the rates measured
+# before (pierce 1,500, Kamailio 600 cps). Writes latency.json and .md.
+stage_latency() {
+	local raw=$PWD/$BUILD/bench/raw/latency pmax kmax
+	rm -rf "$raw" && mkdir -p "$raw" || return 1
+	read -r pmax kmax < <("$PYTHON" -c 'import json, sys
+try:
+    s = json.load(open(sys.argv[1]))["stacks"]
+except (OSError, ValueError, KeyError):
+    s = {}
+print(s.get("pierce/pierce", {}).get("best_cps") or 1500, s.get("kamailio/rtpengine", {}).get("best_cps") or 600)' \
+		"$1/cps.json")
+	echo "latency: clean rates pierce $pmax, Kamailio $kmax cps ($([ -s "$1/cps.json" ] && echo "this run's cps.json" ||
+		echo "no cps.json: the figures measured before"))"
+	OUT=$raw PIERCE_MAX_CPS=$pmax KAM_MAX_CPS=$kmax ROUNDS=${LATENCY_ROUNDS:-3} BUDGET_S=$(($(inner_limit) - 20)) \
+		sig_run tools/bench/sig/latency.sh "$1/latency" | tee "$raw/stdout"
+	[ "${PIPESTATUS[0]}" = 0 ]
+}
+
 # one long step per stack: 500 calls/s for 20 s, each held 20 s: up to
 # 10,000 calls at once; the time budget leaves out cps.sh's half-rate step
 stage_concurrent() {
@@ -305,8 +329,8 @@ stage_sessions() {
 }
 
 # ---- the run -----------------------------------------------------------------
-ALL_STAGES="dataplane rtp overload cps concurrent ng sessions"
-declare -A LIMIT=([dataplane]=150 [rtp]=300 [overload]=180 [cps]=480 [concurrent]=240 [ng]=90 [sessions]=180)
+ALL_STAGES="dataplane rtp overload cps latency concurrent ng sessions"
+declare -A LIMIT=([dataplane]=150 [rtp]=300 [overload]=180 [cps]=480 [latency]=420 [concurrent]=240 [ng]=90 [sessions]=180)
 
 run_all() {
 	local out=${BENCH_OUT:-bench/results/$(date +%Y-%m-%d)} budget=${BENCH_BUDGET_S:-1740}
