@@ -4,7 +4,8 @@
 # report with tables, the ratios against the goals and gnuplot plots.
 #
 #   1 dataplane   XDP live frames: pierce vs the bare XDP_TX reflector, pps
-#                 and relay CPU per packet at 1, 1k, 100k and 2^20 legs
+#                 and relay CPU per packet at 1, 10k, 100k and 2^20 legs,
+#                 traffic spread over all of them, and one flow among 2^20
 #   2 rtp         real RTP (pierce-rtpgen, both ways, 50 pps per stream)
 #                 through pierce-relay and rtpengine: 50, 500, 5,000 and
 #                 50,000 calls (tools/bench/rtp/rtp.sh streams)
@@ -30,7 +31,7 @@
 #        tools/bench/run.sh stage NAME OUTDIR   one stage (internal)
 # Environment: BUILD (default build), BENCH_STAGES (default: all, in the
 # order above), BENCH_OUT (default bench/results/<date>), BENCH_BUDGET_S
-# (default 1740: 29 minutes), BENCH_SECONDS / BENCH_LEGS (data plane),
+# (default 1740: 29 minutes), BENCH_SECONDS / BENCH_LEGS / BENCH_ROUNDS (data plane),
 # CALLS / RTP_SECONDS / OVERLOAD_* (see rtp.sh), LATENCY_ROUNDS (latency.sh ROUNDS).
 # Results: BENCH_OUT/<stage>.json, BENCH_OUT/logs/<stage>.log,
 # BENCH_OUT/report.md and BENCH_OUT/*.png; raw tool output in $BUILD/bench/raw.
@@ -44,11 +45,13 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 # gen ns: veth G (10.99.0.1) <────> veth R (10.99.0.2): relay ns, program under test
 #
 # a. BPF_PROG_TEST_RUN, repeat mode: ns per packet of each program, and of
-#    pierce cycling over each leg count.
+#    pierce with each leg count installed: one flow (the frame hits one leg,
+#    the others are resident: the cost of the table's size) and traffic over
+#    every leg (a cycle through all: the cost of cache and TLB misses).
 # b. Live frames: pierce-bench gen runs BPF_PROG_RUN with
 #    BPF_F_TEST_XDP_LIVE_FRAMES (2^20 frames per call) on CPU 0: "return
 #    XDP_TX" for the reflector, spray.bpf.c for pierce (each frame to a leg
-#    picked at random among the installed ones, so N legs means N cache
+#    picked at random among the cycle's legs, so N legs means N cache
 #    lines, with a phone's fresh TTL: live-frame pages come back to the
 #    generator as the relay rewrote them); R's XDP program runs in R's threaded-NAPI kthread pinned to CPU 1
 #    and sends each frame back (XDP_TX), where XDP on G drops it. Relay CPU per
@@ -56,12 +59,15 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 #    work on the machine does not leak into it. Core busy time (wall minus
 #    idle) is recorded as well.
 # Writes OUTBASE.json and OUTBASE.md. BENCH_SECONDS per live run (default
-# 4), BENCH_LEGS (default "1 1000 100000 1048576").
+# 4), BENCH_LEGS (default "1 10000 100000 1048576"); the largest count also
+# gets a live run with one flow among its resident legs.
 stage_dataplane() {
 	local OUTBASE=$1
 	. tests/e2e/lib.sh
 	SECS=${BENCH_SECONDS:-4}
-	LEG_COUNTS=${BENCH_LEGS:-"1 1000 100000 1048576"}
+	ROUNDS=${BENCH_ROUNDS:-3}
+	[[ $ROUNDS =~ ^[1-9]$ ]] || fail "BENCH_ROUNDS must be 1..9"
+	LEG_COUNTS=${BENCH_LEGS:-"1 10000 100000 1048576"}
 	BENCH=$BUILD/pierce-bench
 	CTL=$BUILD/piercectl
 	for f in "$BENCH" "$CTL" "$BUILD/bpf/relay.bpf.o" "$BUILD/bpf/reflector.bpf.o" "$BUILD/bpf/pass.bpf.o"; do
@@ -105,6 +111,7 @@ stage_dataplane() {
 	}
 	testrun --prog reflector
 	for n in $LEG_COUNTS; do
+		[ "$n" -gt 1 ] && testrun --prog pierce --legs "$n" --flows 1
 		testrun --prog pierce --legs "$n"
 	done
 
@@ -130,31 +137,27 @@ stage_dataplane() {
 		echo "$pid"
 	}
 
-	live() { # label prog legs
-		local label=$1 prog=$2 legs=$3 src dst rpid gpid out f spray=()
+	# Both programs get the same generator (the sprayer aimed at the legs'
+	# cycle), so the offered load does not depend on which one is measured.
+	live() { # label prog legs [flows: default all legs]
+		local label=$1 prog=$2 legs=$3 flows=${4:-$3} src dst rpid gpid out f
 		local p0 t0 e0 d0 p1 t1 e1 d1 fwd0=0 fwd1=0 touched='{}'
 		rpid=$(threaded_napi relay "$R" $RELAY_CPU)
 		gpid=$(threaded_napi gen "$G" $GEN_CPU)
 		# the generator core's NAPI only drops frames; it must win against the
 		# generator thread or the relay's XDP_TX finds its ring full
 		chrt -f -p 50 "$gpid" >/dev/null || fail "real-time priority for napi/$G"
-		if [ "$prog" = pierce ]; then
-			f=$(nsx relay "$BENCH" --pin-dir "$PIN" fill "$legs") || fail "fill $legs legs"
-			src=$(echo "$f" | json_get 'd["src"]')
-			dst=$(echo "$f" | json_get 'd["first"]')
-			fwd0=$(pierce_stat fwd_tx)
-			spray=(--spray "$SPRAY")
-		else
-			src=10.99.0.1:30000
-			dst=10.99.0.2:30001
-		fi
+		f=$(nsx relay "$BENCH" --pin-dir "$PIN" fill "$legs" "$flows") || fail "fill $legs legs, $flows flows"
+		src=$(echo "$f" | json_get 'd["src"]')
+		dst=$(echo "$f" | json_get 'd["first"]')
+		[ "$prog" = pierce ] && fwd0=$(pierce_stat fwd_tx)
 		p0=$(ethstat relay "$R" rx_queue_0_xdp_packets)
 		t0=$(ethstat relay "$R" rx_queue_0_xdp_tx)
 		e0=$(ethstat relay "$R" rx_queue_0_xdp_tx_errors)
 		d0=$(ethstat gen "$G" rx_queue_0_xdp_drops)
 		out=$(taskset -c $GEN_CPU ip netns exec "$(ns gen)" "$BENCH" --pin-dir "$PIN" gen --ifname "$G" \
 			--dmac "$RMAC" --src "$src" --dst "$dst" --seconds "$SECS" --relay-cpu $RELAY_CPU \
-			--relay-pid "$rpid" "${spray[@]}") ||
+			--relay-pid "$rpid" --spray "$SPRAY") ||
 			fail "pierce-bench gen ($label)"
 		sleep 0.3
 		p1=$(ethstat relay "$R" rx_queue_0_xdp_packets)
@@ -168,24 +171,39 @@ stage_dataplane() {
 			echo "  $label: verdicts so far:"
 			nsx relay "$CTL" --pin-dir "$PIN" stats | sed 's/^/    /'
 		fi
-		echo "{\"kind\":\"live\",\"label\":\"$label\",\"prog\":\"$prog\",\"legs\":$legs,\"gen\":$out," \
+		[ "$prog" = pierce ] || legs=0 flows=0
+		echo "{\"kind\":\"live\",\"label\":\"$label\",\"prog\":\"$prog\",\"legs\":$legs,\"flows\":$flows,\"gen\":$out," \
 			"\"relay_rx\":$((p1 - p0)),\"relay_tx\":$((t1 - t0)),\"relay_tx_errors\":$((e1 - e0))," \
 			"\"gen_rx\":$((d1 - d0)),\"fwd_tx\":$((fwd1 - fwd0)),\"touched\":$touched}" >>"$ROWS"
 		echo "  $label: relay rx $((p1 - p0)) tx $((t1 - t0)) tx_err $((e1 - e0)), back at gen $((d1 - d0))," \
 			"fwd_tx $((fwd1 - fwd0)) $touched $out"
 	}
 
-	echo "== live frames, ${SECS}s each"
-	ip -n "$(ns relay)" link set dev "$R" xdpdrv obj "$BUILD/bpf/reflector.bpf.o" sec xdp || fail "attach reflector"
-	live reflector reflector 0
-	ip -n "$(ns relay)" link set dev "$R" xdpdrv off || fail "detach reflector"
+	reflector_on() {
+		nsx relay "$CTL" --pin-dir "$PIN" detach "$R" >/dev/null || fail "detach pierce"
+		ip -n "$(ns relay)" link set dev "$R" xdpdrv obj "$BUILD/bpf/reflector.bpf.o" sec xdp ||
+			fail "attach reflector"
+	}
+	pierce_on() {
+		ip -n "$(ns relay)" link set dev "$R" xdpdrv off || fail "detach reflector"
+		nsx relay "$BENCH" --pin-dir "$PIN" attach "$R" || fail "attach pierce"
+	}
+	echo "== live frames, ${SECS}s each; reflector and 1 leg alternate $ROUNDS times (medians count)"
+	# the first attach loads and pins the data plane; the sprayer reads its legs
 	nsx relay "$BENCH" --pin-dir "$PIN" attach "$R" || fail "attach pierce"
-	for n in $LEG_COUNTS; do
-		live "pierce-$n" pierce "$n"
+	for r in $(seq "$ROUNDS"); do
+		reflector_on
+		live "reflector-$r" reflector 1
+		pierce_on
+		live "pierce-1-$r" pierce 1
 	done
+	local most=0
+	for n in $LEG_COUNTS; do
+		[ "$n" -gt 1 ] && live "pierce-$n" pierce "$n"
+		[ "$n" -gt "$most" ] && most=$n
+	done
+	[ "$most" -gt 1 ] && live "pierce-$most-1flow" pierce "$most" 1
 	nsx relay "$CTL" --pin-dir "$PIN" detach "$R" >/dev/null || fail "detach pierce"
-	ip -n "$(ns relay)" link set dev "$R" xdpdrv obj "$BUILD/bpf/reflector.bpf.o" sec xdp || fail "attach reflector"
-	live reflector-again reflector 0
 
 	# ---- results -----------------------------------------------------------------
 	"$PYTHON" - "$ROWS" "$OUTBASE" "$(uname -r)" "$SECS" <<'EOF' || fail "writing results"
@@ -201,8 +219,11 @@ for r in live:
     r["relay_us_per_pkt"] = g["relay_thread_ns"] / pk / 1000
     r["core_busy_us_per_pkt"] = (g["wall_ns"] - g["relay_idle_ns"]) / pk / 1000
     r["gen_pps"] = g["frames_sent"] * 1e9 / g["wall_ns"]
+def median(v):
+    v = sorted(v)
+    return (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
 refl = [r for r in live if r["prog"] == "reflector"]
-refl_cpu = sum(r["relay_us_per_pkt"] for r in refl) / len(refl)
+refl_cpu = median([r["relay_us_per_pkt"] for r in refl])
 refl_ns = [t for t in tr if t["prog"] == "reflector"][0]["ns_per_pkt"] if tr else 0
 tr_failed = [r["args"] for r in rows if r["kind"] == "testrun_failed"]
 for r in live:
@@ -215,16 +236,18 @@ doc = {"benchmark": "dataplane", "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "ke
                  "threaded NAPI of the relay veth pinned to CPU 1; relay CPU = that kthread's schedstat run time "
                  "per received frame. testrun: BPF_PROG_TEST_RUN repeat mode, median of 5 calls of 1e6.",
        "testrun": tr, "testrun_failed": tr_failed, "live": live,
-       "reflector_relay_us_per_pkt_mean": refl_cpu}
+       "reflector_relay_us_per_pkt_median": refl_cpu,
+       "reflector_pps_median": median([r["pps_bounced"] for r in refl])}
 json.dump(doc, open(base + ".json", "w"), indent=1)
 md = ["# pierce data plane vs bare XDP_TX reflector (%s, kernel %s)" % (doc["date"], kernel), "",
-      "Ratios are pierce / reflector measured in this run. Relay CPU: the relay veth's NAPI kthread,",
+      "Ratios are pierce / the median of the reflector runs in this run. Relay CPU: the relay veth's NAPI kthread,",
       "pinned to its own core, per frame received; core busy = wall minus idle of that core.", "",
       "## BPF_PROG_TEST_RUN (repeat mode, ns per packet)", "",
-      "| program | legs | legs touched | ns/pkt | ratio |", "|---|---:|---:|---:|---:|"]
+      "| program | legs | flows | legs touched | ns/pkt | ratio |", "|---|---:|---:|---:|---:|---:|"]
 for t in tr:
-    md.append("| %s | %s | %s | %d | %.2f |" % (t["prog"], t["legs"] or "-", t["legs_touched"] or "-",
-                                             t["ns_per_pkt"], t["ns_ratio_vs_reflector"]))
+    md.append("| %s | %s | %s | %s | %d | %.2f |" % (t["prog"], t["legs"] or "-", t.get("flows") or "-",
+                                                  t["legs_touched"] or "-", t["ns_per_pkt"],
+                                                  t["ns_ratio_vs_reflector"]))
 md += ["", "## Live frames (%d s each)" % secs, "",
        "| run | legs | legs touched | generated Mpps | bounced Mpps | relay µs/pkt | ratio | core busy µs/pkt | tx errors |",
        "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
