@@ -72,9 +72,11 @@ start_relay() { # $1 = rtpengine | pierce; sets RELAY_PID
 }
 
 # CPU time of a process and all its threads, in ns (schedstat: /proc/stat
-# under-counts bursty work on this kernel)
+# under-counts bursty work on this kernel). %.0f, not %d: mawk (Debian's
+# awk) clamps %d at 2^31-1, so every run past 2.15 s of server CPU read as
+# 2.15 s and the CPU per cycle came out as 2.15 s / cycles.
 proc_cpu_ns() {
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 # ip netns exec, taskset and rtpengine.sh all exec: the spawned PID is the server
 server_pid() { echo "$1"; }
