@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <time.h>
+#include <unistd.h>
+
 #include "harness.h"
 
 #define P_IN  20000 /* relay port the peer sends to */
@@ -68,6 +71,45 @@ static void test_v4_forward_real_fib(void **state)
 	assert_int_equal(l.packets, 2); /* both accepted; one went to the slow path */
 	assert_int_equal(l.bytes, 2 * n);
 	assert_true(l.first_seen_ns != 0 && l.last_seen_ns >= l.first_seen_ns);
+}
+
+static uint64_t coarse_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* The program reads the coarse clock once per jiffy and CPU: last_seen still
+ * follows CLOCK_MONOTONIC_COARSE (what the relay's timeouts compare with)
+ * within a tick, and moves on when time does. */
+static void test_last_seen_follows_clock(void **state)
+{
+	uint32_t idx = t_index(T_RELAY4, P_IN);
+	struct t_frame_spec in = { .src = T_OTHER4, .dst = T_RELAY4, .sport = 4000, .dport = P_IN, .payload = 40 };
+	uint8_t f[2048];
+	size_t n = t_build(f, sizeof(f), &in);
+	uint64_t before, after, first;
+	struct pierce_leg l;
+	struct t_run r;
+
+	t_leg(&l, T_RELAY4, P_OUT, T_OTHER4, T_PEER4, 6000, PIERCE_SRC_STRICT);
+	set_leg(idx, &l);
+	for (int round = 0; round < 3; round++) {
+		before = coarse_ns();
+		assert_int_equal(t_run(f, n, &r), 0);
+		after = coarse_ns();
+		assert_int_equal(r.action, XDP_TX);
+		assert_int_equal(pierce_dp_leg_get(T.dp, idx, &l), 0);
+		if (round == 0)
+			first = l.last_seen_ns;
+		/* at most one tick (<= 10 ms at HZ=100) behind the clock, never ahead */
+		assert_true(l.last_seen_ns + 10000000ull >= before);
+		assert_true(l.last_seen_ns <= after);
+		usleep(30000);
+	}
+	assert_true(l.last_seen_ns >= first + 50000000ull); /* two 30 ms sleeps later */
 }
 
 static void test_v4_forward_tx_same_if(void **state)
@@ -298,6 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v4_forward_real_fib),
 		cmocka_unit_test(test_v4_forward_tx_same_if),
+		cmocka_unit_test(test_last_seen_follows_clock),
 		cmocka_unit_test(test_v6_forward_real_fib),
 		cmocka_unit_test(test_v4_zero_udp_csum_stays_zero),
 		cmocka_unit_test(test_checksums_many),
