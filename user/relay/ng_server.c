@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "relay/ng_legs_batch.h"
 #include "sockaddr.h"
 
 #define NG_DGRAM_MAX 65536
@@ -39,6 +40,7 @@ struct ng_batch {
 	struct sockaddr_storage from[NG_BATCH];
 	struct iovec in_iov[NG_BATCH], out_iov[NG_BATCH];
 	struct mmsghdr in_msg[NG_BATCH], out_msg[NG_BATCH];
+	struct ng_legs_batch legs;  /* the batch's leg writes, one system call */
 };
 
 static void prepare_receive(struct ng_batch *b)
@@ -93,6 +95,7 @@ static int serve_batch(struct ng_server *s, struct ng_batch *b)
 		return 0;
 	}
 	now = mono_now_ns(); /* one clock read per batch: it is served within microseconds */
+	ng_legs_batch_begin(&b->legs, s->relay);
 	for (int i = 0; i < n; i++) {
 		struct mmsghdr *in = &b->in_msg[i];
 		struct sockaddr_storage *from = &b->from[i];
@@ -115,6 +118,8 @@ static int serve_batch(struct ng_server *s, struct ng_batch *b)
 								  .msg_iov = &b->out_iov[n_out], .msg_iovlen = 1 } };
 		n_out++;
 	}
+	/* the legs are in the map before anyone reads a reply that names them */
+	ng_legs_batch_end(&b->legs, s->relay);
 	send_replies(s, b, n_out);
 	return n;
 }
