@@ -60,7 +60,8 @@
 # SOAK_CPS (default 50: half of a conservative measured maximum; pass half of
 # yours; 5 under valgrind), SOAK_BUILD, SOAK_RSS_PCT, SOAK_WARMUP_S,
 # SOAK_MIN_OK_PCT, SOAK_HOLD_MS (call length, default 1000), SOAK_SAMPLE_S,
-# SOAK_RSS_LOG, SOAK_ASAN_CONTEXT (default 2), SOAK_PLAIN=1 (accept daemons
+# SOAK_RSS_LOG, SOAK_LOG_DIR (the daemons' and sipp's logs are copied there
+# at the end), SOAK_ASAN_CONTEXT (default 2), SOAK_PLAIN=1 (accept daemons
 # built without sanitizers: RSS figures free of ASan's allocator; no
 # sanitizer check then), SOAK_VALGRIND=1.
 set -uo pipefail
@@ -247,6 +248,11 @@ for d in "${DAEMONS[@]}"; do
 	rc=$?
 	[ "$rc" = 0 ] || exit_bad+=("${d%%:*} exit $rc")
 done
+if [ -n "${SOAK_LOG_DIR:-}" ]; then
+	mkdir -p "$SOAK_LOG_DIR" && cp "$E2E_TMP"/relay.log.* "$E2E_TMP"/proxy*.log.* "$E2E_TMP"/redirect.log "$SOAK_RSS_LOG" \
+		"$E2E_TMP"/uac.* "$SOAK_LOG_DIR"/ && { [ "$SOAK_VALGRIND" != 1 ] || cp "$E2E_TMP"/valgrind.* "$SOAK_LOG_DIR"/; } ||
+		fail "copying the logs to $SOAK_LOG_DIR"
+fi
 depot=$(grep -a -h -o 'StackDepot: [0-9]* ids; [0-9]*M allocated' "$E2E_TMP"/relay.log.* "$E2E_TMP"/proxy*.log.* \
 	"$E2E_TMP"/redirect.log 2>/dev/null | awk '{ printf "%s%s ids %s", sep, $2, $4; sep = ", " }')
 [ -n "$depot" ] && figures+="; ASan stack depot at exit (relay, proxies, redirect): $depot"
