@@ -329,11 +329,6 @@ void bencode_put_str(struct bencode_buf *b, const void *s, size_t len)
 	bencode_put_raw(b, s, len);
 }
 
-void bencode_put_cstr(struct bencode_buf *b, const char *s)
-{
-	bencode_put_str(b, s, strlen(s));
-}
-
 void bencode_put_int(struct bencode_buf *b, long long v)
 {
 	char tmp[24];
@@ -351,15 +346,3 @@ void bencode_put_int(struct bencode_buf *b, long long v)
 void bencode_put_list(struct bencode_buf *b) { bencode_put_raw(b, "l", 1); }
 void bencode_put_dict(struct bencode_buf *b) { bencode_put_raw(b, "d", 1); }
 void bencode_put_end(struct bencode_buf *b) { bencode_put_raw(b, "e", 1); }
-
-void bencode_put_kv_str(struct bencode_buf *b, const char *key, const char *val)
-{
-	bencode_put_cstr(b, key);
-	bencode_put_cstr(b, val);
-}
-
-void bencode_put_kv_int(struct bencode_buf *b, const char *key, long long v)
-{
-	bencode_put_cstr(b, key);
-	bencode_put_int(b, v);
-}

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define BENCODE_MAX_DEPTH_DEFAULT 16
 
@@ -73,13 +74,27 @@ void bencode_buf_truncate(struct bencode_buf *b, size_t len);
 void bencode_buf_free(struct bencode_buf *b);
 void bencode_put_raw(struct bencode_buf *b, const void *p, size_t len);
 void bencode_put_str(struct bencode_buf *b, const void *s, size_t len);
-void bencode_put_cstr(struct bencode_buf *b, const char *s);
+/* Inline: with a string literal the compiler knows its length. */
+static inline void bencode_put_cstr(struct bencode_buf *b, const char *s)
+{
+	bencode_put_str(b, s, strlen(s));
+}
+
 void bencode_put_int(struct bencode_buf *b, long long v);
 void bencode_put_list(struct bencode_buf *b);
 void bencode_put_dict(struct bencode_buf *b);
 void bencode_put_end(struct bencode_buf *b);
 /* Dictionary members: a key followed by its value. */
-void bencode_put_kv_str(struct bencode_buf *b, const char *key, const char *val);
-void bencode_put_kv_int(struct bencode_buf *b, const char *key, long long v);
+static inline void bencode_put_kv_str(struct bencode_buf *b, const char *key, const char *val)
+{
+	bencode_put_cstr(b, key);
+	bencode_put_cstr(b, val);
+}
+
+static inline void bencode_put_kv_int(struct bencode_buf *b, const char *key, long long v)
+{
+	bencode_put_cstr(b, key);
+	bencode_put_int(b, v);
+}
 
 #endif

@@ -31,21 +31,21 @@ const char *ng_outcome_name(enum ng_outcome o)
 	return (unsigned)o < NG_OUTCOME__COUNT ? names[o] : "?";
 }
 
+/* ASCII only (ng keys and flags are): no locale look-up per character. */
 static char norm(char c)
 {
-	return (c == '-' || c == '_') ? ' ' : (char)tolower((unsigned char)c);
+	if (c == '-' || c == '_')
+		return ' ';
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
+/* a[0..alen) equals the C string b, normalised; b is walked once, no strlen. */
 static bool norm_eq(const char *a, size_t alen, const char *b)
 {
-	size_t blen = strlen(b);
-
-	if (alen != blen)
-		return false;
 	for (size_t i = 0; i < alen; i++)
-		if (norm(a[i]) != norm(b[i]))
+		if (!b[i] || norm(a[i]) != norm(b[i]))
 			return false;
-	return true;
+	return b[alen] == '\0';
 }
 
 const struct bencode_node *ng_key(const struct bencode_node *dict, const char *key)

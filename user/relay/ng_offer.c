@@ -10,6 +10,15 @@
 #include "relay/ng_internal.h"
 #include "sockaddr.h"
 
+/* A NUL-terminated copy cut to size (snprintf "%s" costs a format parse per call). */
+static void copy_name(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* The relay address to show a side of the given family: of those, the one
  * with the most free ports (calls spread over every address), else the
  * first address at all. */
@@ -199,8 +208,8 @@ static enum ng_outcome offer(struct relay *r, struct ng_req *q, const struct rsd
 		struct call_media *m = &c->media[i];
 		bool fresh = !m->port[s];
 
-		snprintf(m->type, sizeof(m->type), "%s", sm->type);
-		snprintf(m->proto, sizeof(m->proto), "%s", sm->proto);
+		copy_name(m->type, sizeof(m->type), sm->type);
+		copy_name(m->proto, sizeof(m->proto), sm->proto);
 		m->disabled = sm->port == 0;
 		if (m->disabled)
 			continue; /* a re-offer may disable a stream; its ports stay booked for the call */

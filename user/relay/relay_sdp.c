@@ -87,6 +87,15 @@ static void conn_addr(const sdp_connection_t *c, uint16_t port, struct sockaddr_
 		*zero = true;
 }
 
+/* A field cut to size, "" for none (snprintf "%s" costs a format parse per call). */
+static void copy_field(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strnlen(src, size - 1) : 0;
+
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+}
+
 static sdp_media_t *media_at(sdp_message_t *m, int i)
 {
 	return osip_list_get(&m->m_medias, i);
@@ -123,8 +132,8 @@ static int inspect_msg(sdp_message_t *m, struct rsdp_info *out)
 			err = -EBADMSG;
 			goto out;
 		}
-		snprintf(rm->type, sizeof(rm->type), "%s", med->m_media ? med->m_media : "");
-		snprintf(rm->proto, sizeof(rm->proto), "%s", med->m_proto ? med->m_proto : "");
+		copy_field(rm->type, sizeof(rm->type), med->m_media);
+		copy_field(rm->proto, sizeof(rm->proto), med->m_proto);
 		conn_addr(c ? c : m->c_connection, rm->port, &rm->addr, &rm->zero_addr);
 		rm->rtcp_port = rm->port ? (uint16_t)(rm->port + 1) : 0;
 		for (int pos = 0; pos < osip_list_size(&med->a_attributes); pos++) {
