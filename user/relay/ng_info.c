@@ -7,6 +7,7 @@
 #include "dataplane/dataplane.h"
 #include "relay/call_legs.h"
 #include "relay/ng_internal.h"
+#include "relay/ip_text.h"
 #include "sockaddr.h"
 
 static const char *state_name(const struct call *c)
@@ -23,7 +24,7 @@ static void put_endpoint(struct bencode_buf *out, const char *key, const struct 
 	bencode_put_cstr(out, key);
 	bencode_put_dict(out);
 	bencode_put_kv_str(out, "family", ss->ss_family == AF_INET6 ? "IPv6" : "IPv4");
-	bencode_put_kv_str(out, "address", sa_format_ip(ss, ip, sizeof(ip)));
+	bencode_put_kv_str(out, "address", ip_text(ss, ip, sizeof(ip)));
 	bencode_put_kv_int(out, "port", sa_port(ss));
 	bencode_put_end(out);
 }
@@ -77,7 +78,7 @@ static void put_stream(struct relay *r, const struct call_media *m, int s, int k
 		/* not in rtpengine's reply (one address per interface there); with
 		 * several relay addresses the port alone does not say where to send */
 		bencode_put_kv_str(out, "local address",
-				   sa_format_ip(&r->addrs[m->addr[s]].advertised, ip, sizeof(ip)));
+				   ip_text(&r->addrs[m->addr[s]].advertised, ip, sizeof(ip)));
 		if (adv.ss_family)
 			put_endpoint(out, "advertised endpoint", &adv);
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "relay/ip_text.h"
 #include "sockaddr.h"
 
 static const char *const ice_attrs[] = {
@@ -213,7 +214,7 @@ static int set_conn(sdp_connection_t *c, const struct sockaddr_storage *relay)
 	char ip[INET6_ADDRSTRLEN];
 	int err;
 
-	sa_format_ip(relay, ip, sizeof(ip));
+	ip_text(relay, ip, sizeof(ip));
 	err = set_str(&c->c_nettype, "IN");
 	if (!err)
 		err = set_str(&c->c_addrtype, addrtype(relay));
@@ -282,7 +283,7 @@ static int rewrite_media(sdp_media_t *med, const struct rsdp_rewrite *rw, int i)
 			err = set_conn(c, relay);
 	}
 	if (!err && !rw->no_rtcp_attr && rw->rtcp_mux != RSDP_MUX_ADD) {
-		sa_format_ip(relay, ip, sizeof(ip));
+		ip_text(relay, ip, sizeof(ip));
 		if (had_rtcp_addr)
 			snprintf(buf, sizeof(buf), "%u IN %s %s", rw->port[i] + 1, addrtype(relay), ip);
 		else
@@ -327,7 +328,7 @@ int rsdp_rewrite_parsed(struct rsdp_parsed *p, const struct rsdp_rewrite *rw, ch
 			err = set_conn(m->c_connection, session_relay);
 	}
 	if (!err && session_relay && rw->replace_origin) {
-		sa_format_ip(session_relay, ip, sizeof(ip));
+		ip_text(session_relay, ip, sizeof(ip));
 		err = set_str(&m->o_addrtype, addrtype(session_relay));
 		if (!err)
 			err = set_str(&m->o_addr, ip);
