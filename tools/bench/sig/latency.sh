@@ -11,7 +11,9 @@
 #                   UAC (the relay's answer, the proxy's own work)
 #   added latency   the sum; p50/p90/p99/max of each, per step.
 # Calls whose four stamps are not all there are unmatched: they are counted,
-# and a step with any of them does not prove the limit.
+# and a step with any of them does not prove the limit. Neither does a step
+# during which other work on the machine took more than 5 % of a core
+# (tools/bench/sig/cpuguard.py): it is marked "contended".
 #
 # Load: half of pierce's highest clean rate (cps.sh) for every stack, and
 # for Kamailio+rtpengine also half of its own highest clean rate. ROUNDS
@@ -26,8 +28,9 @@
 # (default 500), LIMIT_US (default 1000), BUDGET_S wall-clock cap (default
 # 540, at most 840), SUT_CPU (1), GEN_CPU (0), KAM_CHILDREN (4), OUT raw
 # output (default $BUILD/bench/sig-latency). PERF=1 also records perf
-# call graphs of the servers during each step (OUT/TAG.perf.data): a
-# diagnosis, since the sampling itself adds latency.
+# call graphs of the server core (PERF_HZ, default 4999) during each step
+# (OUT/TAG.perf.data, CLOCK_REALTIME as the capture; OUT/TAG.calls.csv
+# has each call's stamps): a diagnosis, since sampling adds latency.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 . tests/e2e/lib.sh
@@ -93,21 +96,33 @@ measure() {
 	tag=${stack//\//-}-r$round-$rate
 	pcap=$CAP/$tag.pcap
 	capture_start "$pcap"
+	# CPU the machine spent outside srv and ph while the calls were sent:
+	# other work sharing the cores (sampled before sipp exits, since an
+	# exited process's time moves to its parent outside the namespaces)
+	local nsp="/run/netns/$(ns srv) /run/netns/$(ns ph)" guard=$OUT/$tag.cpuguard
+	# shellcheck disable=SC2086
+	"$PYTHON" tools/bench/sig/cpuguard.py snap $nsp >"$guard.0"
+	# shellcheck disable=SC2086
+	(sleep "$STEP_S" && "$PYTHON" tools/bench/sig/cpuguard.py diff "$guard.0" $nsp >"$guard") &
+	local guard_pid=$! foreign_ms=? wall_ms=?
 	local perf_pid=
 	if [ "${PERF:-0}" = 1 ]; then
-		perf record -q -F 997 -g -o "$OUT/$tag.perf.data" \
-			-p "$PROXY_PID,$RELAY_PID${REDIRECT_PID:+,$REDIRECT_PID}" -- sleep "$STEP_S" 2>"$OUT/$tag.perf.log" &
+		# the whole server core, on the capture's clock, so slow calls
+		# can be matched with what ran then
+		perf record -q -k CLOCK_REALTIME -F "${PERF_HZ:-4999}" -g -C "$SUT_CPU" -o "$OUT/$tag.perf.data" \
+			-- sleep "$STEP_S" 2>"$OUT/$tag.perf.log" &
 		perf_pid=$!
 	fi
 	read -r ok failed retrans < <(call_step "$tag" "$rate")
 	[ -z "$perf_pid" ] || wait "$perf_pid"
+	wait "$guard_pid" && read -r foreign_ms wall_ms <"$guard"
 	sleep 1 # the last BYEs
 	dropped=$(capture_stop "$pcap")
 	cp "$pcap.log" "$OUT/$tag.tcpdump.log"
-	if ! "$PYTHON" tools/bench/sig/sipcap.py step "$pcap" $SRV $UAC $UAS stack="$stack" round="$round" \
+	if ! SIPCAP_CALLS=$OUT/$tag.calls.csv "$PYTHON" tools/bench/sig/sipcap.py step "$pcap" $SRV $UAC $UAS stack="$stack" round="$round" \
 		rate="$rate" step_s="$STEP_S" hold_ms="$HOLD_MS" calls_expected=$((rate * STEP_S)) \
 		sipp_ok="${ok:-?}" sipp_failed="${failed:-?}" sipp_retransmissions="${retrans:-?}" \
-		capture_dropped="$dropped" >>"$ROWS"; then
+		capture_dropped="$dropped" foreign_cpu_ms="$foreign_ms" foreign_wall_ms="$wall_ms" >>"$ROWS"; then
 		echo "$stack round $round at $rate cps: the capture could not be read"
 	fi
 	rm -f "$pcap"
@@ -119,7 +134,8 @@ if "total_us" in r:
           "added latency p50 %s p90 %s p99 %s max %s us (INVITE p99 %s, 200 p99 %s); capture dropped %s" % (
           r["stack"], r["round"], r["rate"], r["sipp_ok"], r["sipp_failed"], r["sipp_retransmissions"],
           r["calls_matched"], r["calls_offered"], t.get("p50"), t.get("p90"), t.get("p99"), t.get("max"),
-          i.get("p99"), o.get("p99"), r["capture_dropped"]))'
+          i.get("p99"), o.get("p99"), r["capture_dropped"]))
+    print("  CPU outside the benchmark meanwhile: %s ms in %s ms" % (r["foreign_cpu_ms"], r["foreign_wall_ms"]))'
 }
 
 stack_rates() { # the rates a stack is measured at, its own half-rate first

@@ -10,7 +10,8 @@
 #   ph namespace:  sipp UAC 10.97.0.11:5080, sipp UAS 10.97.0.12:5070
 #                  (registered as "bob"), pinned to CPU $GEN_CPU
 #
-#   stack_topology            the namespaces, the veth pair, scenario copies
+#   stack_topology            the namespaces, the veth pair, scenario copies,
+#                             a tmpfs RUN_DIR for pierce-relay's state file
 #   start_stack PROXY/RELAY   relay then proxy (kamailio|pierce / rtpengine|pierce)
 #   start_uas TAG             REGISTERs bob, then the sipp UAS in the background
 #   stop_stack                stops the UAS, proxy, redirect server and relay
@@ -30,6 +31,14 @@ stack_topology() {
 	ns_create srv ph
 	veth_create srv eth0 $SRV/24 ph eth0 $UAC/24
 	ip -n "$(ns ph)" addr add $UAS/24 dev eth0 || fail "second phone address"
+	# pierce-relay's restart-adoption state file goes where a Debian host
+	# keeps /run: in memory (this sandbox's /run is on disk), and private
+	# to this run (teardown unmounts it)
+	RUN_DIR=$E2E_TMP/run
+	mkdir -p "$RUN_DIR" && mount -t tmpfs -o size=64m tmpfs "$RUN_DIR" || fail "tmpfs for the relay state file"
+	# one pin directory for every pierce-relay start: its XDP link stays
+	# pinned after it stops, and the next start takes it over
+	RELAY_PIN=$(bpffs_dir relay)/pierce
 }
 
 start_relay() { # $1 = rtpengine | pierce, $2 = scratch dir, $3 = log
@@ -44,7 +53,7 @@ start_relay() { # $1 = rtpengine | pierce, $2 = scratch dir, $3 = log
 		[ -n "${PASS_ATTACHED:-}" ] || { xdp_pass_attach ph eth0; PASS_ATTACHED=1; }
 		spawn srv "$3" taskset -c "$SUT_CPU" "$BUILD/pierce-relay" \
 			--interface eth0 --address $SRV --ports 30000-59999 --delete-delay 0 \
-			--ng $NG --ng-allow $SRV/32 --pin-dir "$(bpffs_dir relay)/pierce"
+			--ng $NG --ng-allow $SRV/32 --pin-dir "$RELAY_PIN" --state-file "$RUN_DIR/relay-state"
 		;;
 	*) fail "unknown relay $1" ;;
 	esac
