@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "relay/ip_text.h"
+#include "relay/sdp_text.h"
 #include "sockaddr.h"
 
 static const char *const ice_attrs[] = {
@@ -308,7 +309,7 @@ int rsdp_rewrite_parsed(struct rsdp_parsed *p, const struct rsdp_rewrite *rw, ch
 {
 	const struct sockaddr_storage *session_relay;
 	sdp_message_t *m = msg_of(p);
-	char *text = NULL, ip[INET6_ADDRSTRLEN];
+	char text[RSDP_MAX_LEN + 1], ip[INET6_ADDRSTRLEN];
 	int err = 0;
 	int n;
 
@@ -357,20 +358,16 @@ int rsdp_rewrite_parsed(struct rsdp_parsed *p, const struct rsdp_rewrite *rw, ch
 		err = add_attr(&m->a_attributes, RSDP_LOOP_ATTR, rw->loop_marker);
 	if (err)
 		goto out;
-	if (sdp_message_to_str(m, &text) != 0 || !text) {
-		err = -EBADMSG;
+	err = sdp_text(m, text, sizeof(text), out_len);
+	if (err)
 		goto out;
-	}
-	*out_len = strlen(text);
-	if (*out_len > RSDP_MAX_LEN) {
-		err = -E2BIG;
-		goto out;
-	}
-	*out = strdup(text);
-	if (!*out)
+	*out = malloc(*out_len + 1);
+	if (!*out) {
 		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(*out, text, *out_len + 1);
 out:
-	osip_free(text);
 	return err;
 }
 
