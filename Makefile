@@ -135,9 +135,10 @@ bench: deps
 
 # long run at half the measured maximum call rate with 5 % SIP loss
 # (SOAK_MINUTES, default 30)
+VALGRIND ?= 0
 soak: deps
 	$(MAKE) all
-	tests/soak/run.sh
+	SOAK_VALGRIND=$(VALGRIND) tests/soak/run.sh
 
 # the BPF program is embedded in pierce-relay and piercectl (skeletons):
 # the binaries are all there is to install

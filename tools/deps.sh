@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 libosip2-dev libev-dev libcmocka-dev sip-tester nftables iproute2 tcpdump ethtool
-xdp-tools procps psmisc python3 kamailio rtpengine-daemon gnuplot-nox"
+xdp-tools procps psmisc python3 kamailio rtpengine-daemon gnuplot-nox valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -174,7 +174,7 @@ static void proxy_up(struct proxy *p)
 	snprintf(p->cfg.nat_policy, sizeof(p->cfg.nat_policy), "auto");
 	snprintf(p->self_host, sizeof(p->self_host), "192.0.2.1");
 	p->self_port = 5060;
-	p->metrics_fd = -1;
+	p->metrics_http = NULL; /* no /metrics endpoint in the fuzzer */
 	if (nat_policy_parse(p->cfg.nat_policy, &p->nat_policy) || relay_pool_add(&p->relays, &relay_addr, 1) ||
 	    reg_init(&p->reg, 64) || rl_init(&p->rl, 0) || ng_open(p))
 		abort();
