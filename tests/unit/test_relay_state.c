@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "relay/call_legs.h"
 #include "relay/relay.h"
@@ -130,6 +132,68 @@ static void test_roundtrip(void **state)
 	relay_free(&b);
 }
 
+/* The background save: a child writes the snapshot the parent had at fork
+ * time, whatever the parent changes afterwards, and renames it in place. */
+static void test_save_in_background(void **state)
+{
+	char dir[] = "/tmp/pierce-state-XXXXXX", path[128], *text = NULL, line[256];
+	struct relay a, b;
+	size_t len = 0;
+	pid_t pid;
+	int st;
+	FILE *f;
+
+	memset(legs, 0, sizeof(legs));
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sub/state", dir); /* the directory is made too */
+	init(&a);
+	make_call(&a);
+	f = open_memstream(&text, &len);
+	assert_int_equal(state_file_write(&a, f, 0), 0);
+	fclose(f);
+
+	assert_int_equal(state_file_save_bg(&a, ""), 0); /* no path: nothing to do */
+	pid = state_file_save_bg(&a, path);
+	assert_true(pid > 0);
+	call_remove(&a.calls, call_find(&a.calls, "abc@host with space")); /* after the fork */
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	{
+		char *got = NULL;
+		size_t glen = 0;
+		FILE *g = open_memstream(&got, &glen);
+
+		while (fgets(line, sizeof(line), f))
+			fputs(line, g);
+		fclose(g);
+		assert_string_equal(got, text); /* the snapshot, the call still in it */
+		free(got);
+	}
+	fclose(f);
+	snprintf(line, sizeof(line), "%s.tmp.%ld", path, (long)pid);
+	assert_int_equal(access(line, F_OK), -1); /* renamed, no temporary left */
+
+	/* the saved file adopts as a synchronous one does */
+	init(&b);
+	assert_int_equal(state_adopt(&b, path, 1000 * SEC), 1);
+	assert_non_null(call_find(&b.calls, "abc@host with space"));
+
+	/* a writer that cannot write exits non-zero */
+	snprintf(path, sizeof(path), "/proc/pierce-no-such-dir/state");
+	pid = state_file_save_bg(&b, path);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+
+	snprintf(line, sizeof(line), "rm -rf '%s'", dir);
+	assert_int_equal(system(line), 0);
+	free(text);
+	relay_free(&a);
+	relay_free(&b);
+}
+
 static void test_orphan_legs_and_garbage(void **state)
 {
 	struct relay a, b;
@@ -210,6 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_tags_and_addrs),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_save_in_background),
 		cmocka_unit_test(test_orphan_legs_and_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "dataplane/dataplane.h"
@@ -38,6 +39,7 @@ struct daemon {
 	struct port_reservation reserved;
 	ev_timer tick;
 	ev_signal sig_int, sig_term, sig_hup;
+	pid_t saver; /* the state-file writer running, or 0 */
 };
 
 static int dp_leg_set(void *ctx, uint32_t i, const struct pierce_leg *l, bool reset)
@@ -117,6 +119,37 @@ static void settings_from(const struct relay_config *c, struct relay_settings *s
 	s->tos = (int)c->tos;
 }
 
+/*
+ * The state file once a second when calls changed, written by a forked child:
+ * rewriting every call's record stalled the ng loop for milliseconds each
+ * second (the call-setup latency tail), more with many calls. One writer at
+ * a time; a failed one leaves the state dirty for the next tick.
+ */
+static void save_state(struct daemon *d)
+{
+	pid_t p;
+	int st;
+
+	if (d->saver > 0) {
+		p = waitpid(d->saver, &st, WNOHANG);
+		if (p == 0)
+			return; /* still writing */
+		if (p < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			d->relay.state_dirty = true;
+		d->saver = 0;
+	}
+	if (!d->relay.state_dirty)
+		return;
+	p = state_file_save_bg(&d->relay, d->cfg.state_file);
+	if (p < 0) { /* no fork: write it here */
+		if (!state_file_save(&d->relay, d->cfg.state_file))
+			d->relay.state_dirty = false;
+		return;
+	}
+	d->saver = p;
+	d->relay.state_dirty = false;
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -131,8 +164,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	d->relay.cnt.tick_ns_last = took;
 	if (took > d->relay.cnt.tick_ns_max)
 		d->relay.cnt.tick_ns_max = took;
-	if (d->relay.state_dirty && !state_file_save(&d->relay, d->cfg.state_file))
-		d->relay.state_dirty = false;
+	save_state(d);
 }
 
 static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
@@ -289,6 +321,9 @@ static void stop(struct daemon *d, struct ev_loop *loop)
 	if (d->dp && d->slow.rb)
 		set_slowpath_flag(d->dp, false);
 	slowpath_stop(&d->slow, loop);
+	if (d->saver > 0) /* its file is older than ours: let it finish first */
+		waitpid(d->saver, NULL, 0);
+	d->saver = 0;
 	if (d->relay.calls.buckets)
 		state_file_save(&d->relay, d->cfg.state_file);
 	relay_free(&d->relay);

@@ -159,7 +159,8 @@ int state_file_save(struct relay *r, const char *path)
 	err = mkdir_parent(path);
 	if (err)
 		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* per writer: a background writer and the exit-time one never share it */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	f = fopen(tmp, "we");
 	if (!f) {
 		err = -errno;
@@ -175,6 +176,20 @@ out:
 	if (err)
 		log_warn("state file %s: %s (restart adoption will lose Call-IDs)", path, strerror(-err));
 	return err;
+}
+
+pid_t state_file_save_bg(struct relay *r, const char *path)
+{
+	pid_t pid;
+
+	if (!path[0])
+		return 0;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) /* the child writes its copy-on-write snapshot and goes */
+		_exit(state_file_save(r, path) ? 1 : 0);
+	return pid;
 }
 
 static bool leg_active(struct relay *r, unsigned addr, uint16_t port)
