@@ -142,7 +142,8 @@ for d in pierce-relay pierce-proxy pierce-redirect; do
 	if [ "$SOAK_VALGRIND" = 1 ]; then
 		run="valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite"
 		run+=" --error-exitcode=99 --num-callers=30 --suppressions=$PWD/tests/soak/valgrind.supp"
-		run+=" --log-file=$E2E_TMP/valgrind.$d.%p"
+		# the relay's forked state-file writers run the code its exit runs too
+		run+=" --child-silent-after-fork=yes --log-file=$E2E_TMP/valgrind.$d.%p"
 	else
 		# the allocator's figures at exit, in the daemons' logs only
 		run="env ASAN_OPTIONS=$ASAN_OPTIONS:atexit=1:print_stats=1"
