@@ -17,6 +17,8 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1); /* set by user space: n_addrs * port_count */
+	/* user space reads legs from a read-only mapping, without a syscall each */
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct pierce_leg);
 } legs SEC(".maps");

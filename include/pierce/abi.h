@@ -15,7 +15,7 @@
 
 /* Bump on any change to a struct, map or reason below. A relay refuses to
  * adopt pinned maps whose cfg.abi_version differs. */
-#define PIERCE_ABI_VERSION 3
+#define PIERCE_ABI_VERSION 4 /* 4: the legs map is BPF_F_MMAPABLE */
 
 #define PIERCE_PIN_DIR_DEFAULT "/sys/fs/bpf/pierce"
 #define PIERCE_PIN_LEGS     "legs"      /* BPF_MAP_TYPE_ARRAY of struct pierce_leg */

@@ -79,6 +79,10 @@ int pierce_dp_leg_get(struct pierce_dp *dp, uint32_t index, struct pierce_leg *o
 {
 	if (index >= dp->legs_max)
 		return -ENOENT;
+	if (dp->legs_mem) { /* the program may be counting meanwhile, as with bpf(2) */
+		memcpy(out, &dp->legs_mem[index], sizeof(*out));
+		return 0;
+	}
 	return bpf_map_lookup_elem(dp->legs_fd, &index, out) < 0 ? -errno : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -131,7 +132,8 @@ static int check_pinned(int cfg_fd, int legs_fd, const struct pierce_dp_opts *o,
 			PIERCE_ABI_VERSION);
 		return -EPROTO;
 	}
-	if (info.value_size != sizeof(struct pierce_leg) || info.max_entries != (__u64)cur.n_addrs * cur.port_count) {
+	if (info.value_size != sizeof(struct pierce_leg) || info.max_entries != (__u64)cur.n_addrs * cur.port_count ||
+	    !(info.map_flags & BPF_F_MMAPABLE)) {
 		log_err("dataplane: pinned legs map does not match its cfg");
 		return -EPROTO;
 	}
@@ -287,6 +289,26 @@ static int pin_new_maps(struct pierce_dp *dp)
 	return 0;
 }
 
+/* Reads of legs go through a read-only shared mapping of the array: the
+ * relay reads them on every ng request and every timeout check, and a
+ * bpf(2) call per read was a large part of its time. Writes stay bpf(2). */
+static int map_legs(struct pierce_dp *dp)
+{
+	size_t len = (size_t)dp->legs_max * sizeof(struct pierce_leg);
+	void *m;
+
+	if (!dp->legs_max)
+		return 0;
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, dp->legs_fd, 0);
+	if (m == MAP_FAILED) {
+		log_err("dataplane: cannot map the legs map: %s", strerror(errno));
+		return -errno;
+	}
+	dp->legs_mem = m;
+	dp->legs_mem_len = len;
+	return 0;
+}
+
 int pierce_dp_open(const struct pierce_dp_opts *opts, struct pierce_dp **out, bool *adopted)
 {
 	const char *pin_dir = opts->pin_dir ? opts->pin_dir : PIERCE_PIN_DIR_DEFAULT;
@@ -318,6 +340,8 @@ int pierce_dp_open(const struct pierce_dp_opts *opts, struct pierce_dp **out, bo
 	}
 	if (opts->adopt_only) { /* an inspector: never mounts or creates anything */
 		err = dp->pin_dir[0] ? open_pinned_only(dp, opts) : -EINVAL;
+		if (!err)
+			err = map_legs(dp);
 		was_pinned = true;
 		goto out;
 	}
@@ -342,6 +366,9 @@ int pierce_dp_open(const struct pierce_dp_opts *opts, struct pierce_dp **out, bo
 		goto out;
 	}
 	fds_from_skel(dp);
+	err = map_legs(dp);
+	if (err)
+		goto out;
 	if (!was_pinned) {
 		cfg_from_opts(opts, &c);
 		if (bpf_map_update_elem(dp->cfg_fd, &zero, &c, BPF_ANY) < 0) {
@@ -380,6 +407,8 @@ void pierce_dp_close(struct pierce_dp *dp)
 {
 	if (!dp)
 		return;
+	if (dp->legs_mem)
+		munmap((void *)dp->legs_mem, dp->legs_mem_len);
 	for (size_t i = 0; i < DP_MAX_UNPINNED_LINKS; i++)
 		if (dp->links[i].fd >= 0)
 			close(dp->links[i].fd); /* unpinned links detach with their last fd */

@@ -68,22 +68,19 @@ static int dp_legs_write(void *ctx, const uint32_t *index, const struct pierce_l
 	return count == n ? 0 : -EIO;
 }
 
-/* Consecutive legs-map entries (a stream's RTP and RTCP leg) in one
- * BPF_MAP_LOOKUP_BATCH: on an array the batch continues after the key given. */
+/* Consecutive legs-map entries (a stream's RTP and RTCP leg). */
 static int dp_legs_read(void *ctx, uint32_t first, struct pierce_leg *out, unsigned n)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	uint32_t keys[4] = { 0 }, prev = first - 1, next, count = n;
-
 	if (!n || n > 4 || first >= pierce_dp_leg_count(ctx) || n > pierce_dp_leg_count(ctx) - first)
 		return -ENOENT;
-	/* the kernel fills keys and out; zeroed first for checkers that cannot
-	 * see it do so (valgrind 3.19 does not model BPF_MAP_LOOKUP_BATCH) */
-	memset(out, 0, n * sizeof(*out));
-	if (bpf_map_lookup_batch(pierce_dp_legs_fd(ctx), first ? &prev : NULL, &next, keys, out, &count, &o) < 0 &&
-	    errno != ENOENT)
-		return -errno;
-	return count == n && keys[0] == first ? 0 : -EIO;
+	/* each a copy from the mapped legs array, no syscall */
+	for (unsigned i = 0; i < n; i++) {
+		int err = pierce_dp_leg_get(ctx, first + i, &out[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int dp_leg_get(void *ctx, uint32_t i, struct pierce_leg *out)
