@@ -62,7 +62,7 @@ int pierce_dp_leg_get(struct pierce_dp *dp, uint32_t index, struct pierce_leg *o
 int pierce_dp_leg_set(struct pierce_dp *dp, uint32_t index, const struct pierce_leg *leg, bool reset_counters);
 int pierce_dp_leg_clear(struct pierce_dp *dp, uint32_t index);
 uint32_t pierce_dp_leg_count(struct pierce_dp *dp); /* max_entries of the legs map */
-/* Batch read of legs (for rebuilding sessions and dumps): calls fn for each active leg. */
+/* Calls fn for each active leg, from the mapped legs array (for rebuilding sessions and dumps). */
 int pierce_dp_leg_foreach(struct pierce_dp *dp, int (*fn)(uint32_t index, const struct pierce_leg *leg, void *arg), void *arg);
 
 /* Tells the kernel the next hops of legs forwarded within the last

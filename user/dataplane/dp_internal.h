@@ -20,7 +20,7 @@ struct pierce_dp {
 	int legs_fd, cfg_fd, stats_fd, slow_fd, devmap_fd, prog_fd;
 	int owned_fds[5];             /* from bpf_obj_get (maps-only handle) */
 	uint32_t legs_max;
-	const struct pierce_leg *legs_mem; /* the legs map mapped read-only, or NULL */
+	const struct pierce_leg *legs_mem; /* the legs map mapped read-only (NULL when legs_max is 0) */
 	size_t legs_mem_len;
 	int ncpus;
 	struct dp_link links[DP_MAX_UNPINNED_LINKS];

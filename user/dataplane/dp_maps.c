@@ -11,7 +11,6 @@
 #include "log.h"
 
 #define LEG_LINE0 offsetof(struct pierce_leg, nh_dmac)
-#define FOREACH_BATCH 1024
 
 int pierce_dp_cfg_get(struct pierce_dp *dp, struct pierce_cfg *out)
 {
@@ -77,13 +76,11 @@ int pierce_dp_slowpath_alive(struct pierce_dp *dp)
 
 int pierce_dp_leg_get(struct pierce_dp *dp, uint32_t index, struct pierce_leg *out)
 {
-	if (index >= dp->legs_max)
+	if (index >= dp->legs_max) /* legs_mem maps all legs_max entries */
 		return -ENOENT;
-	if (dp->legs_mem) { /* the program may be counting meanwhile, as with bpf(2) */
-		memcpy(out, &dp->legs_mem[index], sizeof(*out));
-		return 0;
-	}
-	return bpf_map_lookup_elem(dp->legs_fd, &index, out) < 0 ? -errno : 0;
+	/* the program may be counting meanwhile, as with a bpf(2) lookup */
+	memcpy(out, &dp->legs_mem[index], sizeof(*out));
+	return 0;
 }
 
 int pierce_dp_leg_set(struct pierce_dp *dp, uint32_t index, const struct pierce_leg *leg, bool reset_counters)
@@ -124,41 +121,18 @@ uint32_t pierce_dp_leg_count(struct pierce_dp *dp)
 int pierce_dp_leg_foreach(struct pierce_dp *dp, int (*fn)(uint32_t index, const struct pierce_leg *leg, void *arg),
 			  void *arg)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
-	struct pierce_leg *vals = NULL;
-	__u32 *keys = NULL, next = 0;
-	bool first = true, done = false;
-	int err = 0;
+	for (uint32_t i = 0; i < dp->legs_max; i++) {
+		struct pierce_leg l;
+		int err;
 
-	keys = calloc(FOREACH_BATCH, sizeof(*keys));
-	vals = calloc(FOREACH_BATCH, sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
+		memcpy(&l, &dp->legs_mem[i], sizeof(l)); /* a stable copy for fn */
+		if (!(l.flags & PIERCE_LEG_ACTIVE))
+			continue;
+		err = fn(i, &l, arg);
+		if (err)
+			return err;
 	}
-	while (!done) {
-		__u32 n = FOREACH_BATCH;
-
-		if (bpf_map_lookup_batch(dp->legs_fd, first ? NULL : &next, &next, keys, vals, &n, &bopts) < 0) {
-			if (errno != ENOENT) {
-				err = -errno;
-				goto out;
-			}
-			done = true; /* ENOENT: the last batch, n holds its size */
-		}
-		first = false;
-		for (__u32 i = 0; i < n; i++) {
-			if (!(vals[i].flags & PIERCE_LEG_ACTIVE))
-				continue;
-			err = fn(keys[i], &vals[i], arg);
-			if (err)
-				goto out;
-		}
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
+	return 0;
 }
 
 int pierce_dp_stats(struct pierce_dp *dp, struct pierce_stats *out)

@@ -97,14 +97,11 @@ static void keep_learnt(const struct pierce_leg *cur, struct pierce_leg *leg, st
 	peer->flags |= PIERCE_LEG_HAS_DEST;
 }
 
-/* A side's RTP and RTCP legs as installed: one read where the data plane can. */
+/* A side's RTP and RTCP legs as installed. */
 static int read_side(struct relay *r, uint32_t first, struct pierce_leg cur[2])
 {
-	int err;
+	int err = r->dp.leg_get(r->dp.ctx, first, &cur[0]);
 
-	if (r->dp.legs_read && !r->dp.legs_read(r->dp.ctx, first, cur, 2))
-		return 0;
-	err = r->dp.leg_get(r->dp.ctx, first, &cur[0]);
 	return err ? err : r->dp.leg_get(r->dp.ctx, first + 1, &cur[1]);
 }
 

@@ -68,21 +68,6 @@ static int dp_legs_write(void *ctx, const uint32_t *index, const struct pierce_l
 	return count == n ? 0 : -EIO;
 }
 
-/* Consecutive legs-map entries (a stream's RTP and RTCP leg). */
-static int dp_legs_read(void *ctx, uint32_t first, struct pierce_leg *out, unsigned n)
-{
-	if (!n || n > 4 || first >= pierce_dp_leg_count(ctx) || n > pierce_dp_leg_count(ctx) - first)
-		return -ENOENT;
-	/* each a copy from the mapped legs array, no syscall */
-	for (unsigned i = 0; i < n; i++) {
-		int err = pierce_dp_leg_get(ctx, first + i, &out[i]);
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 static int dp_leg_get(void *ctx, uint32_t i, struct pierce_leg *out)
 {
 	return pierce_dp_leg_get(ctx, i, out);
@@ -256,8 +241,7 @@ static int start(struct daemon *d, struct ev_loop *loop)
 	struct relay_addr addrs[PIERCE_MAX_ADDRS];
 	struct relay_settings set;
 	struct relay_dp_ops ops = { .leg_set = dp_leg_set, .leg_clear = dp_leg_clear, .leg_get = dp_leg_get,
-				    .stats = dp_stats, .legs_write = dp_legs_write,
-				    .legs_read = dp_legs_read };
+				    .stats = dp_stats, .legs_write = dp_legs_write };
 	struct sockaddr_storage at;
 	struct timespec real;
 	bool adopted = false;

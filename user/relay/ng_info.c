@@ -47,14 +47,10 @@ struct totals {
 /* How much of a call's streams a reply shows (see ng_put_call). */
 enum detail { DETAIL_FULL, DETAIL_COMPACT, DETAIL_TOTALS };
 
-/* A side's RTP and RTCP legs (consecutive entries): one read where the
- * data plane can; have[k] says whether leg k was read. */
+/* A side's RTP and RTCP legs (consecutive entries); have[k] says whether
+ * leg k was read. */
 static void read_legs(struct relay *r, uint32_t first, struct pierce_leg leg[2], bool have[2])
 {
-	if (r->dp.legs_read && !r->dp.legs_read(r->dp.ctx, first, leg, 2)) {
-		have[0] = have[1] = true;
-		return;
-	}
 	for (int k = 0; k < 2; k++)
 		have[k] = !r->dp.leg_get(r->dp.ctx, first + (uint32_t)k, &leg[k]);
 }

@@ -83,22 +83,6 @@ static int q_leg_get(void *ctx, uint32_t i, struct pierce_leg *out)
 	return 0;
 }
 
-static int q_legs_read(void *ctx, uint32_t first, struct pierce_leg *out, unsigned n)
-{
-	struct ng_legs_batch *b = ctx;
-	int err = b->orig.legs_read(b->orig.ctx, first, out, n);
-
-	if (err)
-		return err;
-	for (unsigned k = 0; k < n; k++) {
-		const struct pierce_leg *l = queued(b, first + k);
-
-		if (l)
-			out[k] = *l;
-	}
-	return 0;
-}
-
 static int q_stats(void *ctx, struct pierce_stats *out)
 {
 	struct ng_legs_batch *b = ctx;
@@ -120,7 +104,6 @@ void ng_legs_batch_begin(struct ng_legs_batch *b, struct relay *r)
 		.leg_get = q_leg_get,
 		.stats = b->orig.stats ? q_stats : NULL,
 		.legs_write = q_legs_write,
-		.legs_read = b->orig.legs_read ? q_legs_read : NULL,
 	};
 	b->open = true;
 }

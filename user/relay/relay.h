@@ -34,8 +34,6 @@ struct relay_dp_ops {
 	 * given, i.e. zero) at once: a fresh install or a clear costs one
 	 * system call per call, not two per leg. */
 	int (*legs_write)(void *ctx, const uint32_t *index, const struct pierce_leg *legs, unsigned n);
-	/* Optional: n consecutive entries from index first in one call. */
-	int (*legs_read)(void *ctx, uint32_t first, struct pierce_leg *out, unsigned n);
 };
 
 #define NG_COMMANDS(X)                  \
