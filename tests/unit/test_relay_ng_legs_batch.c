@@ -147,6 +147,9 @@ static void test_refused_batch_retried_leg_by_leg(void **state)
 	assert_int_equal(map[11].packets, 0);
 	assert_int_equal(map[12].packets, 3); /* the leg after the refused one still went */
 	assert_int_equal(B.failed, 1);
+	ng_legs_batch_begin(&B, &R); /* each batch counts its own */
+	assert_int_equal(B.failed, 0);
+	assert_int_equal(ng_legs_batch_end(&B, &R), 0);
 }
 
 /* Whole calls through ng in one batch: offer, answer and delete of three

@@ -61,6 +61,9 @@ int metrics_render(struct relay *r, FILE *out)
 	fprintf(out, "pierce_relay_ng_retransmits_total %llu\n", (unsigned long long)r->cnt.ng_retransmits);
 	family(out, "pierce_relay_ng_denied_total", "counter", "ng datagrams from outside --ng-allow.");
 	fprintf(out, "pierce_relay_ng_denied_total %llu\n", (unsigned long long)r->cnt.ng_denied);
+	family(out, "pierce_relay_leg_write_errors_total", "counter",
+	       "Legs the data plane refused when a batch of ng requests was written (logged).");
+	fprintf(out, "pierce_relay_leg_write_errors_total %llu\n", (unsigned long long)r->cnt.leg_write_errors);
 	family(out, "pierce_relay_timeout_checks_total", "counter",
 	       "Calls whose legs the timeout tick read (each when its deadline came).");
 	fprintf(out, "pierce_relay_timeout_checks_total %llu\n", (unsigned long long)r->cnt.timeout_checks);

@@ -21,7 +21,6 @@ static int flush(struct ng_legs_batch *b)
 
 	if (!b->n)
 		return 0;
-	b->flushes++;
 	if (b->orig.legs_write(b->orig.ctx, b->index, b->legs, b->n)) {
 		/* one by one, in order, so one refused leg does not take the rest with it */
 		for (uint32_t k = 0; k < b->n; k++) {
@@ -94,6 +93,7 @@ void ng_legs_batch_begin(struct ng_legs_batch *b, struct relay *r)
 {
 	b->open = false;
 	b->n = 0;
+	b->failed = 0;
 	if (!r->dp.legs_write || !r->dp.leg_get || !r->dp.leg_set || !r->dp.leg_clear)
 		return;
 	b->orig = r->dp;

@@ -29,8 +29,7 @@ struct ng_legs_batch {
 	uint32_t n;
 	uint32_t index[NG_LEGS_PENDING];
 	struct pierce_leg legs[NG_LEGS_PENDING];
-	uint64_t flushes;                 /* system calls that wrote queued legs */
-	uint64_t failed;                  /* legs the map refused (logged) */
+	uint64_t failed;                  /* legs the map refused in this batch (logged) */
 };
 
 /* Opens a batch on r (nothing happens for a data plane without legs_write). */

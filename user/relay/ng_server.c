@@ -118,8 +118,10 @@ static int serve_batch(struct ng_server *s, struct ng_batch *b)
 								  .msg_iov = &b->out_iov[n_out], .msg_iovlen = 1 } };
 		n_out++;
 	}
-	/* the legs are in the map before anyone reads a reply that names them */
+	/* the legs are in the map before anyone reads a reply that names them;
+	 * a refused leg (none is, for an index in range) is logged and counted */
 	ng_legs_batch_end(&b->legs, s->relay);
+	s->relay->cnt.leg_write_errors += b->legs.failed;
 	send_replies(s, b, n_out);
 	return n;
 }

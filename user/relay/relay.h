@@ -69,6 +69,7 @@ struct relay_counters {
 	uint64_t ng_malformed;
 	uint64_t ng_retransmits;
 	uint64_t ng_denied;
+	uint64_t leg_write_errors;   /* legs the map refused at a batch's end (logged) */
 	uint64_t calls_created;
 	uint64_t calls_rejected;
 	uint64_t ended[CALL_END__COUNT];
